@@ -1,0 +1,79 @@
+"""The small development server behind `python -m backend` and `python -m sandbox`.
+
+It checks the port first so that a busy port gives one clear sentence instead of a
+traceback, logs one start-up line with the URL, and stops cleanly on Ctrl-C or SIGTERM.
+Production deployments run the web app under gunicorn instead (see the README).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import signal
+import socket
+import sys
+from types import FrameType
+
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+log = logging.getLogger("devserver")
+
+
+class KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1 so that clients (the web app's requests.Session) reuse connections."""
+
+    protocol_version = "HTTP/1.1"
+
+
+def port_from_env(value: str | None, default: int, variable: str) -> int:
+    """Read a TCP port from an environment value, exiting with a clear sentence if it is bad."""
+    if value in (None, ""):
+        return default
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        sys.exit(f"{variable}={value!r} is not a port number (1-65535).")
+    return port
+
+
+def serve(app: Flask, *, name: str, host: str, port: int, port_variable: str) -> None:
+    """Serve `app` threaded on host:port until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Werkzeug's own access log would duplicate the apps' request logs.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Werkzeug prints its own advice and exits on a busy port; check first to name the variable.
+    try:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            sys.exit(
+                f"{name} cannot start: port {port} on {host} is already in use. "
+                f"Stop whatever holds it, or set {port_variable} to another port."
+            )
+        sys.exit(f"{name} cannot listen on {host}:{port}: {error.strerror}.")
+    server = make_server(host, port, app, threaded=True, request_handler=KeepAliveHandler)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("%s listening on http://%s:%d", name, host, server.server_port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        log.info("%s stopped", name)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """Ask the kernel for a port that is free right now (used by tests and benchmarks)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]

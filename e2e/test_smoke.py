@@ -1,0 +1,31 @@
+"""The home page loads in a real browser, cleanly, with htmx configured as DESIGN.md says."""
+
+from playwright.sync_api import Page, expect
+
+
+def test_home_page_loads_with_htmx_and_no_console_errors(
+    page: Page, base_url: str, console_errors: list[str]
+) -> None:
+    response = page.goto(f"{base_url}/")
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("Choose what we send you")
+    page.wait_for_load_state("load")
+
+    assert page.evaluate("() => window.htmx && window.htmx.version") == "2.0.11"
+    config = page.evaluate(
+        "() => ({allowEval: htmx.config.allowEval, styles: htmx.config.includeIndicatorStyles,"
+        " selfOnly: htmx.config.selfRequestsOnly, history: htmx.config.historyCacheSize})"
+    )
+    assert config == {"allowEval": False, "styles": False, "selfOnly": True, "history": 0}
+    assert console_errors == []
+
+
+def test_home_page_is_served_with_a_strict_content_security_policy(
+    page: Page, base_url: str
+) -> None:
+    response = page.goto(f"{base_url}/")
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy

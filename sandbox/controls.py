@@ -1,0 +1,145 @@
+"""Test controls under /_sandbox/: clock, faults, seed and reset, and the request log.
+
+Registered only when SANDBOX_CONTROLS=1; otherwise every /_sandbox/ URL is a 404.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from . import fixture, validation
+from .clock import iso
+from .errors import field_error
+from .faults import Fault
+from .state import sandbox_state, store
+
+bp = Blueprint("controls", __name__, url_prefix="/_sandbox")
+
+
+@bp.get("/clock")
+def read_clock() -> Response:
+    clock = sandbox_state().clock
+    return jsonify(now=iso(clock.now()), unix=clock.now(), offset_seconds=clock.offset)
+
+
+@bp.post("/clock")
+def advance_clock() -> Response:
+    body = validation.json_body()
+    seconds = body.get("advance_seconds") if isinstance(body, dict) else None
+    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+        raise validation.failed(
+            [
+                field_error(
+                    "advance_seconds",
+                    "parameter_invalid_format",
+                    "Must be a number of seconds, 0 or more.",
+                )
+            ]
+        )
+    sandbox_state().clock.advance(seconds)
+    return read_clock()
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    return jsonify(faults=sandbox_state().faults.pending())
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    body = validation.json_body()
+    fault, errors = parse_fault(body)
+    if errors:
+        raise validation.failed(errors)
+    sandbox_state().faults.add(fault)
+    return jsonify(faults=sandbox_state().faults.pending()), 201
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    sandbox_state().faults.clear()
+    return Response(status=204)
+
+
+def parse_fault(body: Any) -> tuple[Fault, list[dict[str, str]]]:
+    errors: list[dict[str, str]] = []
+    if not isinstance(body, dict):
+        body = {}
+        errors.append(field_error("body", "parameter_invalid_format", "Must be an object."))
+
+    def bad(param: str, message: str) -> None:
+        errors.append(field_error(param, "parameter_invalid_format", message))
+
+    method = body.get("method")
+    if method is not None and not isinstance(method, str):
+        bad("method", "Must be an HTTP method name.")
+    path = None
+    if body.get("path") is not None:
+        try:
+            path = re.compile(body["path"])
+        except (re.error, TypeError):
+            bad("path", "Must be a regular expression.")
+    status = body.get("status")
+    if status is not None and not (validation.is_int(status) and 400 <= status <= 599):
+        bad("status", "Must be an HTTP error status from 400 to 599.")
+    latency = body.get("latency_ms", 0)
+    if not (validation.is_int(latency) and 0 <= latency <= 60_000):
+        bad("latency_ms", "Must be 0 to 60000 milliseconds.")
+    drop = body.get("drop", False)
+    if not isinstance(drop, bool):
+        bad("drop", "Must be true or false.")
+    count = body.get("count", 1)
+    if not (validation.is_int(count) and count >= 1):
+        bad("count", "Must be 1 or more.")
+    fault = Fault(
+        method=method.upper() if isinstance(method, str) else None,
+        path=path,
+        status=status if isinstance(status, int) else None,
+        latency_ms=latency if isinstance(latency, int) else 0,
+        drop=drop is True,
+        remaining=count if isinstance(count, int) else 1,
+    )
+    return fault, errors
+
+
+@bp.post("/seed")
+def seed() -> Response:
+    """Replace all state with the given fixture; refuse it whole if anything is wrong."""
+    body = validation.json_body()
+    errors = fixture.problems(body)
+    if errors:
+        raise validation.failed(errors)
+    load(body)
+    return jsonify(seeded=summary(body))
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Back to the demo fixture, real time, no faults and an empty request log."""
+    demo = fixture.demo_fixture()
+    load(demo)
+    return jsonify(seeded=summary(demo))
+
+
+@bp.get("/requests")
+def requests_log() -> Response:
+    entries = [{**entry, "at": iso(entry["at"])} for entry in sandbox_state().requests.entries()]
+    return jsonify(requests=entries)
+
+
+def load(data: dict[str, Any]) -> None:
+    state = sandbox_state()
+    state.reset()
+    store().replace_all(data, state.clock.now())
+
+
+def summary(data: dict[str, Any]) -> dict[str, int]:
+    projects = data["projects"]
+    return {
+        "projects": len(projects),
+        "subscriptions": sum(len(p.get("subscriptions", [])) for p in projects),
+        "contacts": sum(len(p.get("contacts", [])) for p in projects),
+    }

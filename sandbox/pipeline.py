@@ -1,0 +1,253 @@
+"""What every request to /api/client goes through before and after its endpoint runs:
+request id, authentication, key kind and role, API version, rate limit, contact token,
+body size, idempotency, injected faults; then the standard headers and the request log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from . import auth, errors, idempotency
+from .errors import ApiError
+from .ids import request_id
+from .state import sandbox_state, store
+
+log = logging.getLogger("sandbox.api")
+
+API_VERSION = "2026-04-28"
+VERSION_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MUTATING = frozenset({"POST", "PATCH"})
+API_PREFIX = "/api/client"
+
+SECRET = frozenset({"secret"})
+PUBLIC = frozenset({"public"})
+EITHER = frozenset({"secret", "public"})
+
+# CORS for browser callers (section 5.9): only the endpoints a publishable key may call.
+CORS_PATHS = ("/api/client/users/me", "/api/client/subscriptions/me", "/api/client/events")
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "X-Request-Id, Idempotent-Replayed, Spotzee-Version, "
+    "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-RateLimit-Tier",
+}
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, POST, PATCH, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, X-Spotzee-Contact-Token, "
+    "X-Spotzee-User-Token, Idempotency-Key, Spotzee-Version, x-spotzee-client-type",
+    "Access-Control-Max-Age": "600",
+}
+
+
+def endpoint(*, scopes: frozenset[str], role: str = "support", token: bool = False) -> Callable:
+    """Declare which keys may call a view, the least role of a secret key, and whether a
+    contact session token is required (then `g.contact` holds its contact)."""
+
+    def mark(view: Callable) -> Callable:
+        view.access = {"scopes": scopes, "role": role, "token": token}  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def install(app: Flask) -> None:
+    """Hook the pipeline into the app. It runs at app level because a blueprint's hooks do
+    not run for URLs that match no route, and those need the same authentication and errors."""
+    app.before_request(before)
+    app.after_request(after)
+    app.register_error_handler(ApiError, errors.problem)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected)
+
+
+def is_api_request() -> bool:
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def unexpected(error: Exception) -> Response:
+    log.exception("unexpected error serving %s %s", request.method, request.path)
+    return errors.problem(errors.for_status(500))
+
+
+def http_error(error: HTTPException) -> Response:
+    if isinstance(error, RequestEntityTooLarge):
+        return errors.problem(
+            ApiError(
+                "parameter_invalid_format",
+                "The request body is larger than 1 MiB.",
+                status=413,
+                param="body",
+            )
+        )
+    if error.code == 405:
+        return errors.problem(
+            ApiError(
+                "resource_missing",
+                f"{request.method} is not supported on {request.path}.",
+                status=405,
+                headers={"Allow": ", ".join(error.valid_methods or [])},
+            )
+        )
+    if error.code == 404:
+        return errors.problem(
+            ApiError("resource_missing", f"No endpoint at {request.method} {request.path}.")
+        )
+    return errors.problem(errors.for_status(error.code or 500))
+
+
+def before() -> Response | None:
+    g.request_id = request_id()
+    g.started = time.perf_counter()
+    if not is_api_request():
+        return None
+    if request.method == "OPTIONS" and request.path in CORS_PATHS:
+        return Response(status=204, headers=PREFLIGHT_HEADERS)
+    state = sandbox_state()
+    now = state.clock.now()
+
+    principal = auth.authenticate(store(), request.headers.get("Authorization"))
+    g.principal = principal
+    if request.routing_exception is not None:
+        raise request.routing_exception
+    access = current_app.view_functions[request.endpoint].access
+    auth.require(principal, scopes=access["scopes"], role=access["role"])
+    check_version(request.headers.get("Spotzee-Version"))
+    if current_app.config["RATE_LIMITS"]:
+        g.rate_headers = state.rate_limiter.check(
+            principal.key_sha256, principal.rate_limit, request.method, now
+        )
+    if access["token"]:
+        g.contact = auth.contact_for_token(store(), principal, request.headers, now)
+
+    if request.method in MUTATING:
+        body = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413, unread
+        key = request.headers.get("Idempotency-Key")
+        if key is not None:
+            replay = claim_idempotency(principal, key, body, now)
+            if replay is not None:
+                return replay
+
+    fault = state.faults.take(request.method, request.path)
+    if fault is not None:
+        if fault.latency_ms:
+            time.sleep(fault.latency_ms / 1000)
+        if fault.drop:
+            return drop_connection()
+        if fault.status is not None:
+            raise errors.for_status(fault.status)
+    return None
+
+
+def check_version(version: str | None) -> None:
+    if version is None:
+        return
+    if not VERSION_FORMAT.match(version):
+        raise ApiError(
+            "parameter_invalid_format",
+            "Spotzee-Version must be a date, YYYY-MM-DD.",
+            param="Spotzee-Version",
+        )
+    if version != API_VERSION:
+        raise ApiError(
+            "version_unsupported",
+            f"API version {version} is not supported; the current release is {API_VERSION}.",
+            param="Spotzee-Version",
+        )
+
+
+def claim_idempotency(
+    principal: auth.Principal, key: str, body: bytes, now: float
+) -> Response | None:
+    idempotency.validate_key(key)
+    # A publishable key is shared by every browser, so its keys are also scoped to the
+    # contact: one customer's key can never replay another customer's answer.
+    contact = g.get("contact")
+    scope = "|".join(
+        [
+            principal.key_sha256,
+            request.method,
+            request.path,
+            str(contact["id"]) if contact is not None else "",
+        ]
+    )
+    stored = idempotency.claim(store().conn, scope, key, idempotency.body_digest(body), now)
+    if stored is None:
+        g.idempotency = (scope, key)
+        return None
+    g.replayed = True
+    response = Response(stored.body, status=stored.status, content_type=stored.content_type)
+    response.headers.update(stored.headers)
+    response.headers["X-Request-Id"] = stored.request_id
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def drop_connection() -> Response:
+    """Close the client's connection without an answer, as a failing network would."""
+    g.dropped = True
+    connection = request.environ.get("werkzeug.socket")
+    if connection is not None:
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+    return Response(status=500)
+
+
+def after(response: Response) -> Response:
+    if not is_api_request():
+        return response
+    if not g.get("replayed"):
+        response.headers["X-Request-Id"] = g.get("request_id") or request_id()
+    response.headers["Spotzee-Version"] = API_VERSION
+    if request.path in CORS_PATHS:
+        response.headers.update(CORS_HEADERS)
+    if response.status_code < 400 and g.get("rate_headers"):
+        response.headers.update(g.rate_headers)
+    if g.get("idempotency"):
+        scope, key = g.idempotency
+        answer = None if g.get("dropped") else stored_answer(response)
+        idempotency.finish(store().conn, scope, key, answer)
+    status = 0 if g.get("dropped") else response.status_code
+    record(response, status)
+    return response
+
+
+def stored_answer(response: Response) -> idempotency.Stored:
+    kept = {name: response.headers[name] for name in ("Retry-After",) if name in response.headers}
+    return idempotency.Stored(
+        status=response.status_code,
+        content_type=response.content_type or "",
+        body=response.get_data(),
+        request_id=response.headers["X-Request-Id"],
+        headers=kept,
+    )
+
+
+def record(response: Response, status: int) -> None:
+    state = sandbox_state()
+    entry: dict[str, Any] = {
+        "method": request.method,
+        "path": request.path,
+        "status": status,
+        "idempotency_key": request.headers.get("Idempotency-Key"),
+        "replayed": bool(g.get("replayed")),
+        "at": state.clock.now(),
+    }
+    state.requests.append(entry)
+    elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    log.info(
+        "%s %s %s %.1fms %s%s",
+        request.method,
+        request.path,
+        status,
+        elapsed_ms,
+        response.headers.get("X-Request-Id"),
+        " replayed" if entry["replayed"] else "",
+    )

@@ -1,0 +1,52 @@
+"""`make demo`: run the sandbox and the web app together until Ctrl-C, then stop both."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+from stack import services
+
+from devserver import port_from_env
+
+
+def main() -> int:
+    app_port = port_from_env(os.environ.get("PORT"), 5000, "PORT")
+    sandbox_port = port_from_env(os.environ.get("SANDBOX_PORT"), 8025, "SANDBOX_PORT")
+    sandbox, app = services(app_port=app_port, sandbox_port=sandbox_port)
+    running = []
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        for service in (sandbox, app):
+            service.start()
+            running.append(service)
+            service.wait_ready()
+        password = os.environ.get("DEMO_PASSWORD") or "demo"
+        print(
+            f"\n  Preference centre: {app.url}/\n"
+            f"  Spotzee sandbox:   {sandbox.url}/api/client"
+            f"  (controls at {sandbox.url}/_sandbox/)\n"
+            f"  Sign in as jane@example.com or omar@example.com, password: {password}\n"
+            "  Press Ctrl-C to stop.\n",
+            flush=True,
+        )
+        while all(s.process is not None and s.process.poll() is None for s in running):
+            time.sleep(0.5)
+        stopped = next(s for s in running if s.process is not None and s.process.poll() is not None)
+        print(f"{stopped.name} stopped unexpectedly; stopping the demo.", file=sys.stderr)
+        return 1
+    except RuntimeError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping…", flush=True)
+        return 0
+    finally:
+        for service in reversed(running):
+            service.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Start the sandbox and the web app as child processes and wait until both answer.
+
+Used by `make demo` (scripts/demo.py) and by the end-to-end suite (e2e/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Service:
+    name: str
+    module: str
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    def start(self, *, quiet: bool = False) -> None:
+        output = subprocess.DEVNULL if quiet else None
+        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", self.module],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=output,
+            stderr=output,
+        )
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        """Poll /healthz; raise RuntimeError with a clear sentence if it never answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with status {self.process.returncode}.")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} did not answer on {self.url} within {timeout:.0f} s.")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def services(
+    *, app_port: int, sandbox_port: int, extra_env: dict[str, str] | None = None
+) -> tuple[Service, Service]:
+    """The sandbox (with test controls on) and the web app pointed at it."""
+    common = {"SANDBOX_CONTROLS": "1", **(extra_env or {})}
+    sandbox = Service(
+        "The Spotzee sandbox",
+        "sandbox",
+        f"http://127.0.0.1:{sandbox_port}",
+        {**common, "SANDBOX_PORT": str(sandbox_port)},
+    )
+    app = Service(
+        "The web app",
+        "backend",
+        f"http://127.0.0.1:{app_port}",
+        {
+            **common,
+            "PORT": str(app_port),
+            "SPOTZEE_API_BASE": f"http://127.0.0.1:{sandbox_port}/api/client",
+        },
+    )
+    return sandbox, app
