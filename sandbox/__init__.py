@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import queue
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from flask import Flask, Response, jsonify
 from . import api, controls, pipeline, storage
 from .fixture import demo_fixture
 from .openapi import document
-from .state import SandboxState, close_store
+from .state import SandboxState, release_store
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -37,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     state = SandboxState()
     app.extensions["spotzee_sandbox"] = state
+    app.extensions["sandbox_pool"] = queue.SimpleQueue()
     if storage.initialise(app.config["DATABASE"]):
         conn = storage.connect(app.config["DATABASE"])
         try:
@@ -48,7 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     if app.config["CONTROLS"]:
         app.register_blueprint(controls.bp)
-    app.teardown_appcontext(close_store)
+    app.teardown_appcontext(release_store)
 
     @app.get("/api/openapi.json")
     def openapi() -> Response:

@@ -20,7 +20,6 @@ log = logging.getLogger("sandbox.api")
 bp = Blueprint("api", __name__, url_prefix="/api/client")
 
 CHANNELS = ("email", "text", "push", "webhook", "in_app")
-INT64 = "int(max=9223372036854775807)"
 
 
 # -- representations --------------------------------------------------------------------
@@ -125,7 +124,10 @@ def mint_session(user_id: str) -> Response:
     """Mint a 15-minute contact session token for one contact."""
     contact = contact_for(user_id)
     token, expires = auth.mint(
-        store().token_secret(), project_id(), contact, sandbox_state().clock.now()
+        auth.signing_secret(store(), sandbox_state().credentials),
+        project_id(),
+        contact,
+        sandbox_state().clock.now(),
     )
     return jsonify(token=token, expires_at=iso(expires))
 
@@ -339,13 +341,13 @@ def create_subscription_type() -> Response:
     return jsonify(subscription_type_json(store().subscription_type(project_id(), new_id)))
 
 
-@bp.get(f"/subscriptions/<{INT64}:subscription_id>")
+@bp.get("/subscriptions/<int:subscription_id>")
 @endpoint(scopes=SECRET)
 def get_subscription_type(subscription_id: int) -> Response:
     return jsonify(subscription_type_json(subscription_type_or_404(subscription_id)))
 
 
-@bp.patch(f"/subscriptions/<{INT64}:subscription_id>")
+@bp.patch("/subscriptions/<int:subscription_id>")
 @endpoint(scopes=SECRET, role="admin")
 def update_subscription_type(subscription_id: int) -> Response:
     subscription_type_or_404(subscription_id)
@@ -365,7 +367,8 @@ def update_subscription_type(subscription_id: int) -> Response:
 
 
 def subscription_type_or_404(subscription_id: int) -> sqlite3.Row:
-    row = store().subscription_type(project_id(), subscription_id)
+    in_range = validation.is_int(subscription_id, 1)
+    row = store().subscription_type(project_id(), subscription_id) if in_range else None
     if row is None:
         raise ApiError(
             "resource_missing",

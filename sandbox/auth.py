@@ -14,6 +14,7 @@ from typing import Any
 import jwt
 
 from .errors import ApiError
+from .state import Credentials
 from .storage import Store, key_digest
 
 ROLES = ("support", "smtpproxy", "editor", "publisher", "admin")
@@ -21,6 +22,7 @@ KEY_FORMAT = re.compile(r"^(sk|pk)_[A-Za-z0-9_]{8,200}$")
 TOKEN_LIFETIME_SECONDS = 15 * 60
 TOKEN_HEADERS = ("X-Spotzee-Contact-Token", "X-Spotzee-User-Token")
 ISSUER = "spotzee-sandbox"
+INVALID_KEY = "Invalid API key. Please ensure you copied it correctly."
 
 
 @dataclass(frozen=True)
@@ -38,25 +40,29 @@ def unauthenticated(message: str, param: str | None = None) -> ApiError:
     return ApiError("authentication_required", message, param=param)
 
 
-def authenticate(store: Store, authorization: str | None) -> Principal:
+def authenticate(store: Store, cache: Credentials, authorization: str | None) -> Principal:
     scheme, _, value = (authorization or "").partition(" ")
     value = value.strip()
     if scheme.lower() != "bearer" or not value:
         raise unauthenticated(
             "Missing API key. Send it as `Authorization: Bearer <key>`.", "Authorization"
         )
-    row = store.api_key(value) if KEY_FORMAT.match(value) else None
-    if row is None:
-        raise unauthenticated(
-            "Invalid API key. Please ensure you copied it correctly.", "Authorization"
+    if not KEY_FORMAT.match(value):
+        raise unauthenticated(INVALID_KEY, "Authorization")
+    digest = key_digest(value)
+    if digest not in cache.keys:
+        row = store.api_key(value)
+        cache.keys[digest] = row and Principal(
+            project_id=row["project_id"],
+            scope=row["scope"],
+            role=row["role"],
+            key_sha256=digest,
+            rate_limit=row["rate_limit"],
         )
-    return Principal(
-        project_id=row["project_id"],
-        scope=row["scope"],
-        role=row["role"],
-        key_sha256=key_digest(value),
-        rate_limit=row["rate_limit"],
-    )
+    principal = cache.keys[digest]
+    if principal is None:
+        raise unauthenticated(INVALID_KEY, "Authorization")
+    return principal
 
 
 def require(principal: Principal, *, scopes: frozenset[str], role: str) -> None:
@@ -116,14 +122,35 @@ def presented_token(headers: Any) -> tuple[str, str]:
     return name, token.strip()
 
 
-def contact_for_token(store: Store, principal: Principal, headers: Any, now: float) -> Any:
+def signing_secret(store: Store, cache: Credentials) -> str:
+    if cache.secret is None:
+        cache.secret = store.token_secret()
+    return cache.secret
+
+
+def contact_for_token(
+    store: Store, cache: Credentials, principal: Principal, headers: Any, now: float
+) -> Any:
     """Verify the token against the sandbox clock and return the contact row it is bound to."""
     header, token = presented_token(headers)
     invalid = unauthenticated("The contact session token is invalid or has expired.", header)
+    claims = cache.claims(token) or verified_claims(store, cache, token, invalid)
+    if now >= claims["exp"] or claims["project_id"] != principal.project_id:
+        raise invalid
+    contact = store.contact_by_id(principal.project_id, int(claims["sub"]))
+    if contact is None:
+        raise invalid
+    return contact
+
+
+def verified_claims(
+    store: Store, cache: Credentials, token: str, invalid: ApiError
+) -> dict[str, Any]:
+    """Check the signature and the claims' shape once; the cache then skips the HMAC."""
     try:
         claims = jwt.decode(
             token,
-            store.token_secret(),
+            signing_secret(store, cache),
             algorithms=["HS256"],
             issuer=ISSUER,
             # Expiry is checked against the sandbox clock below, not the process clock.
@@ -135,11 +162,7 @@ def contact_for_token(store: Store, principal: Principal, headers: Any, now: flo
         )
     except jwt.PyJWTError as error:
         raise invalid from error
-    if not isinstance(claims["exp"], int) or now >= claims["exp"]:
+    if not isinstance(claims["exp"], int) or not str(claims["sub"]).isdigit():
         raise invalid
-    if claims["project_id"] != principal.project_id or not str(claims["sub"]).isdigit():
-        raise invalid
-    contact = store.contact_by_id(principal.project_id, int(claims["sub"]))
-    if contact is None:
-        raise invalid
-    return contact
+    cache.remember(token, claims)
+    return claims

@@ -132,8 +132,9 @@ def requests_log() -> Response:
 
 def load(data: dict[str, Any]) -> None:
     state = sandbox_state()
-    state.reset()
+    state.clock.reset()
     store().replace_all(data, state.clock.now())
+    state.reset()
 
 
 def summary(data: dict[str, Any]) -> dict[str, int]:

@@ -113,7 +113,7 @@ def before() -> Response | None:
     state = sandbox_state()
     now = state.clock.now()
 
-    principal = auth.authenticate(store(), request.headers.get("Authorization"))
+    principal = auth.authenticate(store(), state.credentials, request.headers.get("Authorization"))
     g.principal = principal
     if request.routing_exception is not None:
         raise request.routing_exception
@@ -125,7 +125,9 @@ def before() -> Response | None:
             principal.key_sha256, principal.rate_limit, request.method, now
         )
     if access["token"]:
-        g.contact = auth.contact_for_token(store(), principal, request.headers, now)
+        g.contact = auth.contact_for_token(
+            store(), state.credentials, principal, request.headers, now
+        )
 
     if request.method in MUTATING:
         body = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH: 413, unread
@@ -193,6 +195,8 @@ def claim_idempotency(
 def drop_connection() -> Response:
     """Close the client's connection without an answer, as a failing network would."""
     g.dropped = True
+    # Settle before closing: the client learns of the drop at once and may ask at once.
+    settle(Response(status=500))
     connection = request.environ.get("werkzeug.socket")
     if connection is not None:
         with contextlib.suppress(OSError):
@@ -210,13 +214,19 @@ def after(response: Response) -> Response:
         response.headers.update(CORS_HEADERS)
     if response.status_code < 400 and g.get("rate_headers"):
         response.headers.update(g.rate_headers)
+    if not g.get("settled"):
+        settle(response)
+    return response
+
+
+def settle(response: Response) -> None:
+    """Keep (or release) the idempotency claim and log the request, once."""
+    g.settled = True
     if g.get("idempotency"):
         scope, key = g.idempotency
         answer = None if g.get("dropped") else stored_answer(response)
         idempotency.finish(store().conn, scope, key, answer)
-    status = 0 if g.get("dropped") else response.status_code
-    record(response, status)
-    return response
+    record(response, 0 if g.get("dropped") else response.status_code)
 
 
 def stored_answer(response: Response) -> idempotency.Stored:
@@ -242,12 +252,13 @@ def record(response: Response, status: int) -> None:
     }
     state.requests.append(entry)
     elapsed_ms = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.3f}"
     log.info(
         "%s %s %s %.1fms %s%s",
         request.method,
         request.path,
         status,
         elapsed_ms,
-        response.headers.get("X-Request-Id"),
+        response.headers.get("X-Request-Id") or g.get("request_id"),
         " replayed" if entry["replayed"] else "",
     )

@@ -27,7 +27,9 @@ def running_sandbox(database: str | Path, *, controls: bool = True, **config: An
     """Serve a sandbox with a fresh database; yield its base URL (no trailing slash)."""
     app = create_app({"DATABASE": str(database), "CONTROLS": controls, **config})
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAliveHandler)
-    thread = threading.Thread(target=server.serve_forever, name="sandbox", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="sandbox", daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

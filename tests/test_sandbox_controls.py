@@ -1,0 +1,169 @@
+"""Sandbox: the test controls under /_sandbox/ (clock, faults, seed, reset, request log)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from conftest import JANE, Sandbox
+
+from sandbox.testing import running_sandbox
+
+
+def test_controls_are_404_unless_switched_on(tmp_path) -> None:
+    with running_sandbox(tmp_path / "s.sqlite3", controls=False) as url:
+        for method, name in (("GET", "clock"), ("POST", "reset"), ("GET", "requests")):
+            assert requests.request(method, f"{url}/_sandbox/{name}", timeout=5).status_code == 404
+
+
+def test_the_clock_moves_forward_on_request(sandbox) -> None:
+    before = sandbox.control("GET", "clock").json()
+    moved = sandbox.control("POST", "clock", {"advance_seconds": 3600}).json()
+    assert moved["offset_seconds"] == 3600
+    assert moved["unix"] - before["unix"] >= 3600
+    assert sandbox.control("POST", "clock", {"advance_seconds": -5}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(503, "service_unavailable"), (500, "internal_error"), (429, "rate_limited")],
+)
+def test_a_status_fault_answers_with_the_usual_envelope(sandbox, status, code) -> None:
+    sandbox.fault(method="GET", path="/users/", status=status)
+    response = sandbox.call("GET", f"/users/{JANE}")
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    if status == 429:
+        assert response.headers["Retry-After"] == "1"
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200  # count 1: used up
+
+
+def test_faults_match_method_and_path_and_count_down(sandbox) -> None:
+    sandbox.fault(method="PATCH", path=r"subscriptions/me$", status=503, count=2)
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200
+    token = sandbox.mint()
+    change = [{"subscription_id": 7, "state": 0}]
+    assert sandbox.toggle(token, change).status_code == 503
+    assert sandbox.toggle(token, change).status_code == 503
+    assert sandbox.toggle(token, change).status_code == 200
+
+
+def test_a_dropped_connection_gets_no_answer_and_logs_status_0(sandbox) -> None:
+    sandbox.fault(path="sessions", drop=True)
+    with pytest.raises(requests.ConnectionError):
+        sandbox.call("POST", f"/users/{JANE}/sessions", headers={"Idempotency-Key": "drop"})
+    entry = sandbox.log()[-1]
+    assert (entry["path"], entry["status"]) == (f"/api/client/users/{JANE}/sessions", 0)
+    retried = sandbox.call("POST", f"/users/{JANE}/sessions", headers={"Idempotency-Key": "drop"})
+    assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
+
+
+def test_latency_delays_the_answer(sandbox) -> None:
+    sandbox.fault(path="/users/", latency_ms=300)
+    started = time.perf_counter()
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200
+    assert time.perf_counter() - started >= 0.3
+
+
+def test_faults_can_be_listed_and_cleared(sandbox) -> None:
+    sandbox.fault(status=503, count=5)
+    assert sandbox.control("GET", "faults").json()["faults"][0]["count"] == 5
+    assert sandbox.control("DELETE", "faults").status_code == 204
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"path": "("}, {"status": 200}, {"latency_ms": -1}, {"drop": "yes"}, {"count": 0}, ["nope"]],
+)
+def test_bad_faults_are_refused(sandbox, fault) -> None:
+    assert sandbox.control("POST", "faults", fault).status_code == 422
+
+
+def test_seed_replaces_everything_and_reset_restores_the_demo(sandbox) -> None:
+    sandbox.fault(status=503, count=10)
+    sandbox.advance(100)
+    seeded = sandbox.control(
+        "POST",
+        "seed",
+        {
+            "projects": [
+                {
+                    "id": 5,
+                    "name": "Tiny",
+                    "keys": [
+                        {"value": "sk_tiny_project_key_1", "scope": "secret", "role": "admin"}
+                    ],
+                    "subscriptions": [
+                        {"id": 3, "name": "Only", "channel": "push", "is_public": True}
+                    ],
+                    "contacts": [{"id": 9, "external_id": "t-9", "states": {"3": 2}}],
+                }
+            ]
+        },
+    )
+    assert seeded.status_code == 200
+    assert sandbox.control("GET", "faults").json()["faults"] == []
+    assert sandbox.control("GET", "clock").json()["offset_seconds"] == 0
+    assert sandbox.log() == []
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 401  # old keys are gone
+    assert sandbox.call("GET", "/users/t-9/subscriptions", key="sk_tiny_project_key_1").json()[
+        "results"
+    ] == [{"subscription_id": 3, "state": 2, "name": "Only", "channel": "push"}]
+    assert sandbox.control("POST", "reset").status_code == 200
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200
+
+
+def test_tokens_minted_before_a_reset_stop_working(sandbox) -> None:
+    token = sandbox.mint()
+    sandbox.control("POST", "reset")
+    assert sandbox.me(token).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        {},
+        {"projects": [{"id": "x", "name": "P"}]},
+        {
+            "projects": [
+                {"id": 1, "name": "P", "keys": [{"value": "pk_wrong_scope_1", "scope": "secret"}]}
+            ]
+        },
+        {
+            "projects": [
+                {
+                    "id": 1,
+                    "name": "P",
+                    "contacts": [{"id": 2, "external_id": "a", "states": {"99": 1}}],
+                }
+            ]
+        },
+    ],
+)
+def test_a_bad_fixture_is_refused_whole(sandbox, fixture) -> None:
+    response = sandbox.control("POST", "seed", fixture)
+    assert response.status_code == 422 and response.json()["errors"]
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200  # demo state untouched
+
+
+def test_the_request_log_records_every_api_request_oldest_first(sandbox) -> None:
+    sandbox.call("GET", f"/users/{JANE}", params={"q": "secret-query"})
+    sandbox.call("GET", "/users/x", key=None)
+    sandbox.call("POST", f"/users/{JANE}/sessions", headers={"Idempotency-Key": "abc"})
+    sandbox.control("GET", "clock")
+    log = sandbox.log()
+    assert [(e["method"], e["path"], e["status"]) for e in log] == [
+        ("GET", f"/api/client/users/{JANE}", 200),
+        ("GET", "/api/client/users/x", 401),
+        ("POST", f"/api/client/users/{JANE}/sessions", 200),
+    ]
+    assert log[2]["idempotency_key"] == "abc" and log[2]["replayed"] is False
+    assert set(log[0]) == {"method", "path", "status", "idempotency_key", "replayed", "at"}
+
+
+def test_a_second_sandbox_has_its_own_state(sandbox, tmp_path) -> None:
+    sandbox.call("DELETE", f"/users/{JANE}")
+    with running_sandbox(tmp_path / "other.sqlite3") as url, requests.Session() as http:
+        assert Sandbox(url, http).call("GET", f"/users/{JANE}").status_code == 200
