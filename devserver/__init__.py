@@ -12,7 +12,6 @@ import logging
 import signal
 import socket
 import sys
-from types import FrameType
 
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -58,10 +57,8 @@ def serve(app: Flask, *, name: str, host: str, port: int, port_variable: str) ->
         sys.exit(f"{name} cannot listen on {host}:{port}: {error.strerror}.")
     server = make_server(host, port, app, threaded=True, request_handler=KeepAliveHandler)
 
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     log.info("%s listening on http://%s:%d", name, host, server.server_port)
     try:
         server.serve_forever()

@@ -17,7 +17,10 @@ def main() -> int:
     sandbox_port = port_from_env(os.environ.get("SANDBOX_PORT"), 8025, "SANDBOX_PORT")
     sandbox, app = services(app_port=app_port, sandbox_port=sandbox_port)
     running = []
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C and SIGTERM both end in KeyboardInterrupt, even when started in the background
+    # (where a shell would otherwise have SIGINT ignored), and both stop the children.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         for service in (sandbox, app):
             service.start()
