@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from flask_htmx import HTMX
 
-from . import assets, config, security
+from frontend import bp as frontend_bp
+from frontend import htmx
+
+from . import assets, auth, config, contact_session, customers, errors, preference_page, security
+from .extensions import csrf, limiter
+from .spotzee import SpotzeeClient
 
 ROOT = Path(__file__).resolve().parent.parent
-htmx = HTMX()
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -31,6 +34,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=64 * 1024,
+        # The CSRF token lives as long as the sign-in session: a tab left open for hours
+        # must not lose its next click to an expired CSRF token.
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_HEADERS_ENABLED=False,
     )
     if test_config is not None:
         app.config.update(test_config)
@@ -39,9 +46,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     htmx.init_app(app)
     security.init_app(app)
     assets.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    customers.init_app(app)
+    errors.init_app(app)
 
-    from frontend import bp as frontend_bp
+    # The one Spotzee client holding the secret key, and what the rest of the app may use.
+    app.extensions["spotzee"] = SpotzeeClient(
+        app.config["SPOTZEE_API_BASE"],
+        app.config["SPOTZEE_SECRET_KEY"],
+        connect_timeout=app.config["SPOTZEE_CONNECT_TIMEOUT"],
+        read_timeout=app.config["SPOTZEE_READ_TIMEOUT"],
+    )
+    app.extensions["subscription_types"] = preference_page.SubscriptionTypeCache(
+        app.config["SUBSCRIPTION_TYPES_CACHE_SECONDS"]
+    )
+    # The frontend gets a way to mint a token for the signed-in customer, never the key.
+    app.extensions["mint_contact_session"] = contact_session.mint_for_signed_in_customer
 
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(contact_session.bp)
+    app.register_blueprint(preference_page.bp)
     app.register_blueprint(frontend_bp)
 
     @app.get("/healthz")

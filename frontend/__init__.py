@@ -1,10 +1,16 @@
-"""The customer-facing preference centre: pages, htmx fragments, and the relay to Spotzee.
+"""The customer-facing preference centre: htmx fragments, plain-form fallbacks, and the
+relay to Spotzee's browser endpoints.
 
-Nothing here may import the secret key or anything that reads it; a test proves it.
+Nothing here imports the secret key or the code that holds it (`backend`'s Spotzee client
+and config); a test proves it. What it may spend is the publishable key, the contact
+session token the browser sends, and the minting capability the app hands it.
 """
 
 from flask import Blueprint
+from flask_htmx import HTMX
 
 bp = Blueprint("frontend", __name__)
+# `bool(htmx)` is true for requests htmx made: they get fragments, plain forms get redirects.
+htmx = HTMX()
 
 from . import views  # noqa: E402,F401 - registers the routes on bp

@@ -80,3 +80,46 @@ class Sandbox:
 def sandbox(tmp_path) -> Iterator[Sandbox]:
     with running_sandbox(tmp_path / "sandbox.sqlite3") as url, requests.Session() as http:
         yield Sandbox(url=url, http=http)
+
+
+class Web:
+    """The web app (Flask's test client) wired to a real sandbox over HTTP."""
+
+    def __init__(self, app: Any, sandbox: Sandbox) -> None:
+        self.app = app
+        self.client = app.test_client()
+        self.sandbox = sandbox
+
+    def csrf(self, path: str = "/login") -> str:
+        page = self.client.get(path).get_data(as_text=True)
+        marker = 'name="csrf-token" content="'
+        start = page.index(marker) + len(marker)
+        return page[start : page.index('"', start)]
+
+    def sign_in(self, email: str = "jane@example.com", password: str = "demo") -> Any:
+        return self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": self.csrf("/")}
+        )
+
+    def mint(self, **headers: str) -> Any:
+        return self.client.post(
+            "/api/contact-session", headers={"X-CSRFToken": self.csrf("/"), **headers}
+        )
+
+
+@pytest.fixture
+def web(sandbox: Sandbox, tmp_path) -> Web:
+    from backend import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "app.sqlite3"),
+            "SPOTZEE_API_BASE": sandbox.api,
+            "SPOTZEE_SECRET_KEY": SECRET_KEY,
+            "SPOTZEE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+            "SPOTZEE_READ_TIMEOUT": 2.0,
+            "SECRET_KEY": "test-only-flask-secret",
+        }
+    )
+    return Web(app, sandbox)

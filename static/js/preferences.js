@@ -1,0 +1,235 @@
+// The preference page's contact session token, kept in memory only.
+//
+// The server renders the publishable key, a token and its lifetime (expires_in, counted by
+// the server) into the page. This script reads them once, removes them from the DOM and
+// never writes the token anywhere else: not to storage, cookies, the URL, htmx's history
+// or the console. Every htmx request to /preferences/ gets the two headers. Before a
+// request, a token with under a minute left is replaced through POST /api/contact-session;
+// if the relay still answers 401 the token is replaced once more and the request replayed
+// once. Requests that need a new token at the same moment share one mint. An idle tab
+// mints nothing: nothing happens until the customer acts.
+(function () {
+  "use strict";
+
+  var REFRESH_MARGIN_MS = 60 * 1000;
+  var PREFERENCE_PATH = "/preferences/";
+  var TOKEN_REJECTED = "X-Contact-Token-Rejected";
+
+  var holder = document.getElementById("contact-session");
+  if (!holder || !window.htmx) {
+    return;
+  }
+
+  var publishableKey = holder.dataset.publishableKey;
+  var token = holder.dataset.token;
+  // performance.now() is a monotonic clock: a browser whose wall clock is wrong, or is
+  // changed while the page is open, still counts the token's lifetime correctly.
+  var deadline = performance.now() + Number(holder.dataset.expiresIn) * 1000;
+  var minting = null;
+  holder.remove();
+  forgetRenderedTokens(document);
+
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrfToken = csrfMeta ? csrfMeta.content : "";
+  var replays = new WeakSet();
+
+  function forgetRenderedTokens(root) {
+    // The no-JavaScript forms carry the token in a hidden field; with JavaScript the
+    // header carries it, so the fields go.
+    root.querySelectorAll('input[name="contact_token"]').forEach(function (input) {
+      input.remove();
+    });
+  }
+
+  function tokenIsFresh() {
+    return Boolean(token) && deadline - performance.now() > REFRESH_MARGIN_MS;
+  }
+
+  function MintError(signedOut) {
+    this.signedOut = signedOut;
+  }
+
+  // One mint at a time: every caller that needs a token while a mint is running waits
+  // for that same mint.
+  function mint() {
+    if (!minting) {
+      minting = fetch("/api/contact-session", {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+      })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new MintError(response.status === 401);
+          }
+          return response.json();
+        })
+        .then(function (issued) {
+          token = issued.token;
+          deadline = performance.now() + Number(issued.expires_in) * 1000;
+        })
+        .finally(function () {
+          minting = null;
+        });
+    }
+    return minting;
+  }
+
+  function ensureFreshToken() {
+    return tokenIsFresh() ? Promise.resolve() : mint();
+  }
+
+  // The event that makes htmx send this element's request again, with the same values.
+  function replayEvent(elt) {
+    return elt.getAttribute("hx-trigger") || (elt.tagName === "FORM" ? "submit" : "click");
+  }
+
+  function isPreferenceRequest(path) {
+    return typeof path === "string" && path.indexOf(PREFERENCE_PATH) === 0;
+  }
+
+  function switchIn(elt) {
+    var form = elt.closest("form");
+    return form ? form.querySelector('input[role="switch"]') : null;
+  }
+
+  function setBusy(elt, busy) {
+    var form = elt.closest("form") || elt;
+    form.setAttribute("aria-busy", busy ? "true" : "false");
+    var control = switchIn(elt);
+    if (control) {
+      control.setAttribute("aria-busy", busy ? "true" : "false");
+    }
+    if (!busy) {
+      form.removeAttribute("aria-busy");
+    }
+  }
+
+  function announce(text, signIn) {
+    var status = document.getElementById("status");
+    if (!status) {
+      return;
+    }
+    status.className = "notice notice-error";
+    status.textContent = text + " ";
+    if (signIn) {
+      var link = document.createElement("a");
+      link.href = "/login?next=/preferences";
+      link.textContent = "Sign in again";
+      status.appendChild(link);
+    }
+  }
+
+  // A change that was not saved: put the switch back where Spotzee last confirmed it.
+  function notSaved(elt, error) {
+    var form = elt.closest("form");
+    var control = switchIn(elt);
+    var previous = form ? form.querySelector('input[name="previous_state"]') : null;
+    if (control && previous) {
+      control.checked = previous.value === "1" || previous.value === "2";
+    }
+    setBusy(elt, false);
+    var label = form ? form.querySelector('input[name="name"]') : null;
+    var subject = label ? label.value : "Your change";
+    if (error && error.signedOut) {
+      announce(subject + ": not saved. You've been signed out.", true);
+    } else {
+      announce(
+        subject + ": not saved. We couldn't reach our messaging service. Please try again.",
+        false
+      );
+    }
+  }
+
+  // A busy switch ignores the customer's clicks (and Space, which clicks): one change at a
+  // time. The script's own replay is not a customer's click and goes through.
+  document.addEventListener(
+    "click",
+    function (event) {
+      var target = event.target;
+      if (event.isTrusted && target instanceof Element && target.closest('[aria-busy="true"]')) {
+        event.preventDefault();
+      }
+    },
+    true
+  );
+
+  // Before htmx sends anything: ask for confirmation where the element wants it, then
+  // make sure the token has more than a minute left, then let the request go.
+  document.body.addEventListener("htmx:confirm", function (event) {
+    var detail = event.detail;
+    if (!isPreferenceRequest(detail.path)) {
+      return;
+    }
+    event.preventDefault();
+    var replay = replays.has(detail.elt);
+    if (detail.question && !replay && !window.confirm(detail.question)) {
+      return;
+    }
+    setBusy(detail.elt, true);
+    ensureFreshToken().then(
+      function () {
+        detail.issueRequest(true);
+      },
+      function (error) {
+        notSaved(detail.elt, error);
+      }
+    );
+  });
+
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (!isPreferenceRequest(event.detail.path)) {
+      return;
+    }
+    var headers = event.detail.headers;
+    headers["Authorization"] = "Bearer " + publishableKey;
+    headers["X-Spotzee-Contact-Token"] = token;
+    headers["X-Spotzee-User-Token"] = token;
+    headers["X-CSRFToken"] = csrfToken;
+  });
+
+  // The relay says Spotzee refused the token (clock skew, revoked): mint once more and
+  // replay the same request once. A second refusal is reported, never looped.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    var elt = event.detail.requestConfig.elt;
+    if (xhr.status !== 401 || !isPreferenceRequest(event.detail.requestConfig.path)) {
+      return;
+    }
+    event.detail.shouldSwap = false;
+    if (xhr.getResponseHeader(TOKEN_REJECTED) !== "true" || replays.has(elt)) {
+      replays.delete(elt);
+      notSaved(elt, new MintError(xhr.getResponseHeader(TOKEN_REJECTED) !== "true"));
+      return;
+    }
+    replays.add(elt);
+    mint().then(
+      function () {
+        htmx.trigger(elt, replayEvent(elt));
+      },
+      function (error) {
+        replays.delete(elt);
+        notSaved(elt, error);
+      }
+    );
+  });
+
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var elt = event.detail.elt;
+    var replaying = event.detail.xhr && event.detail.xhr.status === 401 && replays.has(elt);
+    if (!replaying) {
+      replays.delete(elt);
+      setBusy(elt, false);
+    }
+  });
+
+  // No answer at all (the web app is unreachable): nothing was saved.
+  document.body.addEventListener("htmx:sendError", function (event) {
+    notSaved(event.detail.elt, null);
+  });
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    forgetRenderedTokens(event.detail.target.parentNode || document);
+  });
+})();
