@@ -43,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     logging.getLogger("backend").setLevel(logging.INFO)
 
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
     htmx.init_app(app)
     security.init_app(app)
     assets.init_app(app)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import requests
 
 from sandbox.fixture import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
+from sandbox.testing import SandboxClient as Sandbox
 from sandbox.testing import running_sandbox
 
 SECRET_KEY = DEFAULT_SECRET_KEY
@@ -18,62 +19,11 @@ JANE = "cust-9f4b21"
 OMAR = "cust-1a3b5c"
 
 
-@dataclass
-class Sandbox:
-    """A running sandbox and the calls tests make to it."""
-
-    url: str
-    http: requests.Session
-
-    @property
-    def api(self) -> str:
-        return f"{self.url}/api/client"
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        key: str | None = SECRET_KEY,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-        **kwargs: Any,
-    ) -> requests.Response:
-        sent = dict(headers or {})
-        if key is not None:
-            sent.setdefault("Authorization", f"Bearer {key}")
-        if token is not None:
-            sent.setdefault("X-Spotzee-Contact-Token", token)
-        return self.http.request(method, f"{self.api}{path}", headers=sent, timeout=10, **kwargs)
-
-    def mint(self, external_id: str = JANE) -> str:
-        response = self.call("POST", f"/users/{external_id}/sessions")
-        assert response.status_code == 200, response.text
-        return response.json()["token"]
-
-    def me(self, token: str, **kwargs: Any) -> requests.Response:
-        return self.call("GET", "/users/me", key=PUBLISHABLE_KEY, token=token, **kwargs)
-
-    def toggle(self, token: str, changes: Any, **kwargs: Any) -> requests.Response:
-        return self.call(
-            "PATCH", "/subscriptions/me", key=PUBLISHABLE_KEY, token=token, json=changes, **kwargs
-        )
-
-    def control(self, method: str, name: str, body: Any = None) -> requests.Response:
-        return self.http.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=10)
-
-    def fault(self, **fault: Any) -> None:
-        assert self.control("POST", "faults", fault).status_code == 201
-
-    def advance(self, seconds: float) -> None:
-        assert self.control("POST", "clock", {"advance_seconds": seconds}).status_code == 200
-
-    def log(self) -> list[dict[str, Any]]:
-        return self.control("GET", "requests").json()["requests"]
-
-    def states(self, external_id: str = JANE) -> dict[int, int]:
-        response = self.call("GET", f"/users/{external_id}/subscriptions", params={"limit": 100})
-        return {item["subscription_id"]: item["state"] for item in response.json()["results"]}
+def switch_is_on(html: str, subscription_id: int) -> bool:
+    """Whether the page shows this subscription type's switch as on."""
+    found = re.search(rf'<input[^>]*id="switch-{subscription_id}"[^>]*>', html)
+    assert found, f"no switch {subscription_id}"
+    return " checked" in found.group(0)
 
 
 @pytest.fixture

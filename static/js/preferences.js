@@ -32,6 +32,7 @@
   var csrfMeta = document.querySelector('meta[name="csrf-token"]');
   var csrfToken = csrfMeta ? csrfMeta.content : "";
   var replays = new WeakSet();
+  var sentWith = new WeakMap();
 
   function forgetRenderedTokens(root) {
     // The no-JavaScript forms carry the token in a hidden field; with JavaScript the
@@ -183,6 +184,7 @@
       return;
     }
     var headers = event.detail.headers;
+    sentWith.set(event.detail.elt, token);
     headers["Authorization"] = "Bearer " + publishableKey;
     headers["X-Spotzee-Contact-Token"] = token;
     headers["X-Spotzee-User-Token"] = token;
@@ -204,7 +206,10 @@
       return;
     }
     replays.add(elt);
-    mint().then(
+    // Several requests refused together share one new token: only a request that was sent
+    // with the token we still hold asks for another.
+    var renewed = sentWith.get(elt) === token ? mint() : Promise.resolve();
+    renewed.then(
       function () {
         htmx.trigger(elt, replayEvent(elt));
       },
