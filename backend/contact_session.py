@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, session
 
 from .auth import login_required
 from .customers import Customer
-from .extensions import limiter
+from .extensions import csrf, limiter
 from .spotzee import SpotzeeClient
 
 bp = Blueprint("contact_session", __name__, url_prefix="/api")
@@ -66,10 +66,12 @@ def customer_key() -> str:
 
 
 @bp.post("/contact-session")
+@csrf.exempt  # checked below, after sign-in: a signed-out browser must learn it is signed out
 @login_required
 @limiter.limit(MINTS_PER_CUSTOMER, key_func=customer_key)
 def contact_session() -> Response:
     """A fresh token for the signed-in customer: {token, expires_at, expires_in}."""
+    csrf.protect()
     issued = issue_for(g.customer)
     response = jsonify(
         token=issued.token, expires_at=issued.expires_at, expires_in=issued.expires_in

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import ConsoleMessage, Page
 
 from devserver import free_port
+from sandbox.testing import SandboxClient
 from scripts.stack import Service, services
 
 
@@ -75,6 +77,41 @@ def base_url(pytestconfig: pytest.Config, stack: tuple[Service, Service] | None)
         return configured.rstrip("/")
     assert stack is not None
     return stack[1].url
+
+
+@pytest.fixture
+def sandbox(stack: tuple[Service, Service] | None) -> Iterator[SandboxClient]:
+    """The stack's sandbox, reset to the demo fixture for this test."""
+    if stack is None:
+        pytest.fail("This test needs the sandbox's controls; run it without --base-url.")
+    with requests.Session() as http:
+        client = SandboxClient(url=stack[0].url, http=http)
+        client.reset()
+        yield client
+
+
+@pytest.fixture
+def signed_in(page: Page, base_url: str, sandbox: SandboxClient) -> Page:
+    """Jane, signed in, on her preference page."""
+    sign_in(page, base_url)
+    return page
+
+
+def sign_in(page: Page, base_url: str, email: str = "jane@example.com") -> None:
+    page.goto(f"{base_url}/preferences")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(os.environ.get("DEMO_PASSWORD", "demo"))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/preferences")
+
+
+def mints(sandbox: SandboxClient, external_id: str = "cust-9f4b21") -> int:
+    path = f"/api/client/users/{external_id}/sessions"
+    return sum(1 for entry in sandbox.log() if entry["path"] == path)
+
+
+def patches(sandbox: SandboxClient) -> list[int]:
+    return [e["status"] for e in sandbox.log() if e["path"] == "/api/client/subscriptions/me"]
 
 
 @pytest.fixture

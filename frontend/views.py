@@ -103,8 +103,10 @@ def apply(changes: list[tuple[int, int]]) -> list[dict[str, Any]]:
 
 
 def rendered_list(states: list[dict[str, Any]], message: Message) -> Response:
-    """The refreshed list for htmx. Its forms carry no token: the page's script holds it."""
-    return make_response(
+    """The refreshed list for htmx. Its forms carry no token: the page's script holds it.
+    The target is named at answer time, so it is the list on the page now, whatever was
+    re-rendered since the request left."""
+    response = make_response(
         render_template(
             "_preferences.html",
             channels=group_by_channel(states),
@@ -112,6 +114,9 @@ def rendered_list(states: list[dict[str, Any]], message: Message) -> Response:
             contact_token="",
         )
     )
+    response.headers["HX-Retarget"] = "#preferences"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def failure_message(failure: RelayFailure, subject: str) -> tuple[int, Message]:

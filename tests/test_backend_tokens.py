@@ -8,6 +8,7 @@ import time
 
 import jwt
 import pytest
+
 from conftest import JANE, OMAR, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
 
 MINT_PATH = f"/api/client/users/{JANE}/sessions"

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import JANE, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
 
+from conftest import JANE, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
 from frontend.relay import Relay, RelayFailure, RelayRefused
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,6 +7,7 @@ import json
 
 import jwt
 import pytest
+
 from conftest import JANE, OMAR, PUBLISHABLE_KEY, SECRET_KEY
 
 OTHER_SECRET = "sk_other_project_secret_0001"

@@ -6,8 +6,8 @@ import time
 
 import pytest
 import requests
-from conftest import JANE, Sandbox
 
+from conftest import JANE, Sandbox
 from sandbox.testing import running_sandbox
 
 

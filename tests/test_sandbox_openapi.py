@@ -12,10 +12,10 @@ from collections.abc import Iterator
 import pytest
 import requests
 import schemathesis
-from conftest import PUBLISHABLE_KEY, SECRET_KEY
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
+from conftest import PUBLISHABLE_KEY, SECRET_KEY
 from sandbox.openapi import document
 from sandbox.testing import running_sandbox
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import JANE, OMAR
 
 PUBLIC_IDS = [7, 8, 12, 15, 21]

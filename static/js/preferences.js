@@ -8,6 +8,11 @@
 // if the relay still answers 401 the token is replaced once more and the request replayed
 // once. Requests that need a new token at the same moment share one mint. An idle tab
 // mints nothing: nothing happens until the customer acts.
+//
+// Changes go to the server one after another, so each answer is newer than the one before
+// and the list it renders is the latest Spotzee confirmed. Switches still waiting their turn
+// keep the customer's choice (and their busy state) when an earlier answer re-renders the
+// list around them.
 (function () {
   "use strict";
 
@@ -33,6 +38,8 @@
   var csrfToken = csrfMeta ? csrfMeta.content : "";
   var replays = new WeakSet();
   var sentWith = new WeakMap();
+  var queue = Promise.resolve();
+  var waiting = [];
 
   function forgetRenderedTokens(root) {
     // The no-JavaScript forms carry the token in a hidden field; with JavaScript the
@@ -62,7 +69,9 @@
       })
         .then(function (response) {
           if (!response.ok) {
-            throw new MintError(response.status === 401);
+            // 401: the sign-in session ended. 403: its CSRF token changed (signed out and
+            // in again elsewhere). Either way only signing in again helps.
+            throw new MintError(response.status === 401 || response.status === 403);
           }
           return response.json();
         })
@@ -79,6 +88,13 @@
 
   function ensureFreshToken() {
     return tokenIsFresh() ? Promise.resolve() : mint();
+  }
+
+  // Run `task` after every change queued before it has been answered.
+  function enqueue(task) {
+    var run = queue.then(task, task);
+    queue = run.catch(function () {});
+    return run;
   }
 
   // The event that makes htmx send this element's request again, with the same values.
@@ -169,14 +185,16 @@
       return;
     }
     setBusy(detail.elt, true);
-    ensureFreshToken().then(
-      function () {
-        detail.issueRequest(true);
-      },
-      function (error) {
-        notSaved(detail.elt, error);
-      }
-    );
+    enqueue(function () {
+      return ensureFreshToken().then(
+        function () {
+          return detail.issueRequest(true);
+        },
+        function (error) {
+          notSaved(detail.elt, error);
+        }
+      );
+    });
   });
 
   document.body.addEventListener("htmx:configRequest", function (event) {
@@ -196,7 +214,17 @@
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
     var elt = event.detail.requestConfig.elt;
-    if (xhr.status !== 401 || !isPreferenceRequest(event.detail.requestConfig.path)) {
+    if (!isPreferenceRequest(event.detail.requestConfig.path)) {
+      return;
+    }
+    if (xhr.status !== 401) {
+      var answered = elt.closest("form");
+      waiting = Array.prototype.filter.call(
+        document.querySelectorAll('#preferences form[aria-busy="true"]'),
+        function (form) {
+          return form !== answered;
+        }
+      );
       return;
     }
     event.detail.shouldSwap = false;
@@ -235,6 +263,14 @@
   });
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    forgetRenderedTokens(event.detail.target.parentNode || document);
+    // Put back the switches still waiting their turn, exactly as the customer left them.
+    waiting.forEach(function (form) {
+      var rendered = document.getElementById(form.id);
+      if (rendered && rendered !== form) {
+        rendered.replaceWith(form);
+      }
+    });
+    waiting = [];
+    forgetRenderedTokens(document);
   });
 })();
