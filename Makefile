@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/dev/null)
 
-.PHONY: demo test lint unit e2e setup vendor vendor-optional browser clean
+.PHONY: demo test lint unit e2e screenshots setup vendor vendor-optional browser clean
 
 demo: setup vendor-optional
 	@$(PY) scripts/demo.py
@@ -54,6 +54,10 @@ unit: setup
 
 e2e: setup vendor browser
 	@CHROMIUM="$(CHROMIUM)" $(VENV)/bin/pytest e2e --browser chromium
+
+# Pictures of the main states for the README (docs/screenshots/), not part of `make test`.
+screenshots: setup vendor browser
+	@CHROMIUM="$(CHROMIUM)" $(PY) scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) static/vendor/*.js instance test-results

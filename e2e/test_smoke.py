@@ -29,3 +29,20 @@ def test_home_page_is_served_with_a_strict_content_security_policy(
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_no_page_logs_an_error_or_a_csp_violation(
+    page: Page, base_url: str, sandbox, console_errors: list[str]
+) -> None:
+    from conftest import sign_in
+
+    page.goto(f"{base_url}/login")
+    sign_in(page, base_url)
+    page.get_by_role("switch", name="In-app tips").click()
+    expect(page.locator("#status")).to_have_text("In-app tips: subscribed")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Unsubscribe from everything").click()
+    expect(page.locator("#status")).to_have_text("Everything: unsubscribed")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status")).to_have_text("You've signed out.")
+    assert console_errors == []
