@@ -53,7 +53,8 @@ unit: setup
 	@$(VENV)/bin/pytest tests
 
 e2e: setup vendor browser
-	@CHROMIUM="$(CHROMIUM)" $(VENV)/bin/pytest e2e --browser chromium
+	@CHROMIUM="$(CHROMIUM)" $(VENV)/bin/pytest e2e --browser chromium \
+		--tracing retain-on-failure --screenshot only-on-failure --output test-results
 
 # Pictures of the main states for the README (docs/screenshots/), not part of `make test`.
 screenshots: setup vendor browser

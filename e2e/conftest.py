@@ -1,7 +1,9 @@
 """End-to-end fixtures: a real Chromium against a running stack.
 
 By default the sandbox and the web app are started on free ports. With `--base-url URL` the
-suite runs against that deployment instead (see e2e/README.md).
+suite runs the customer journeys against that deployment instead, signing in with
+E2E_EMAIL / E2E_PASSWORD (and E2E_OTHER_EMAIL / E2E_OTHER_PASSWORD for the second
+customer); tests that need the sandbox's controls then say so and do not run.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
 
 from devserver import free_port
+from sandbox.fixture import DEFAULT_SECRET_KEY
 from sandbox.testing import SandboxClient
 from scripts.stack import Service, services
 
@@ -79,11 +82,17 @@ def base_url(pytestconfig: pytest.Config, stack: tuple[Service, Service] | None)
     return stack[1].url
 
 
+NEEDS_SANDBOX = (
+    "needs the sandbox's test controls (clock, faults, request log), so it runs only when "
+    "the suite starts its own stack: run it without --base-url"
+)
+
+
 @pytest.fixture
 def sandbox(stack: tuple[Service, Service] | None) -> Iterator[SandboxClient]:
     """The stack's sandbox, reset to the demo fixture for this test."""
     if stack is None:
-        pytest.fail("This test needs the sandbox's controls; run it without --base-url.")
+        pytest.skip(NEEDS_SANDBOX)
     with requests.Session() as http:
         client = SandboxClient(url=stack[0].url, http=http)
         client.reset()
@@ -97,12 +106,53 @@ def signed_in(page: Page, base_url: str, sandbox: SandboxClient) -> Page:
     return page
 
 
-def sign_in(page: Page, base_url: str, email: str = "jane@example.com") -> None:
+CUSTOMERS = {
+    "main": (
+        os.environ.get("E2E_EMAIL", "jane@example.com"),
+        os.environ.get("E2E_PASSWORD", os.environ.get("DEMO_PASSWORD", "demo")),
+    ),
+    "other": (
+        os.environ.get("E2E_OTHER_EMAIL", "omar@example.com"),
+        os.environ.get("E2E_OTHER_PASSWORD", os.environ.get("DEMO_PASSWORD", "demo")),
+    ),
+}
+# The key that must never reach a browser: the deployment's, or the sandbox demo key.
+SECRET_KEY = os.environ.get("SPOTZEE_SECRET_KEY") or DEFAULT_SECRET_KEY
+
+
+def sign_in(page: Page, base_url: str, who: str = "main") -> None:
+    email, password = CUSTOMERS[who]
     page.goto(f"{base_url}/preferences")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(os.environ.get("DEMO_PASSWORD", "demo"))
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/preferences")
+
+
+def watch_for_secrets(context: BrowserContext) -> list[str]:
+    """Record every response the browser receives that carries the secret key."""
+    leaks: list[str] = []
+
+    def inspect(response: Response) -> None:
+        seen = str(response.headers)
+        if (
+            response.request.resource_type in ("document", "xhr", "fetch", "script", "stylesheet")
+            and not 300 <= response.status < 400
+        ):
+            seen += response.text()
+        if SECRET_KEY in seen:
+            leaks.append(response.url)
+
+    context.on("response", inspect)
+    return leaks
+
+
+@pytest.fixture(autouse=True)
+def no_secret_reaches_the_browser(context: BrowserContext) -> Iterator[list[str]]:
+    """Across every journey: no response the browser receives contains the secret key."""
+    leaks = watch_for_secrets(context)
+    yield leaks
+    assert leaks == [], f"the secret key reached the browser in {leaks}"
 
 
 def mints(sandbox: SandboxClient, external_id: str = "cust-9f4b21") -> int:

@@ -3,9 +3,11 @@ are honest, and the token never leaves memory."""
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Page, expect
 
-from conftest import mints, patches, sign_in
+from conftest import mints, patches, sign_in, watch_for_secrets
 
 PUSH = "Order updates by push"
 TIPS = "In-app tips"
@@ -78,6 +80,22 @@ def test_a_token_about_to_expire_is_replaced_before_the_request(
     expect(status(page)).to_have_text(f"{PUSH}: subscribed")
     assert mints(sandbox) == before + 1
     assert patches(sandbox) == [200]  # renewed first, not after a failure
+
+
+def test_a_browser_clock_ten_minutes_fast_or_slow_changes_nothing(
+    browser, base_url: str, sandbox
+) -> None:
+    for skew_ms in (10 * 60_000, -10 * 60_000):
+        context = browser.new_context()
+        page = context.new_page()
+        page.clock.install(time=time.time() * 1000 + skew_ms)
+        sign_in(page, base_url)
+        before = mints(sandbox)
+        switch(page, PUSH).click()
+        expect(status(page)).to_contain_text(f"{PUSH}: ")
+        assert mints(sandbox) == before  # the page's token was still good: no new mint
+        context.close()
+    assert patches(sandbox) == [200, 200]
 
 
 def test_an_idle_tab_mints_nothing(page: Page, base_url: str, sandbox) -> None:
@@ -158,6 +176,7 @@ def test_the_token_never_reaches_storage_cookies_or_the_url(signed_in: Page, san
 
 def test_without_javascript_every_switch_still_works(browser, base_url: str, sandbox) -> None:
     context = browser.new_context(java_script_enabled=False)
+    leaks = watch_for_secrets(context)
     page = context.new_page()
     sign_in(page, base_url)
     form = page.locator("#preference-21")
@@ -172,6 +191,7 @@ def test_without_javascript_every_switch_still_works(browser, base_url: str, san
     expect(status(page)).to_have_text("Everything: unsubscribed")
     assert sandbox.states()[21] == 0 and sandbox.states()[7] == 0
     context.close()
+    assert leaks == []
 
 
 def test_the_keyboard_alone_can_change_a_preference(signed_in: Page, sandbox) -> None:

@@ -1,0 +1,100 @@
+"""Customer journeys that run against any deployment (`--base-url`) as well as the local
+stack. They leave the customer's preferences as they found them."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from conftest import CUSTOMERS, sign_in
+
+
+def switches(page: Page) -> dict[str, bool]:
+    """Every switch on the page: its accessible name and whether it is on."""
+    result = {}
+    for control in page.get_by_role("switch").all():
+        result[control.get_attribute("id")] = control.is_checked()
+    return result
+
+
+def channels(page: Page) -> list[str]:
+    return page.locator("section.channel").evaluate_all(
+        "sections => sections.map(s => s.querySelector('input[role=switch]').id)"
+    )
+
+
+def set_switch(page: Page, switch_id: str, on: bool) -> None:
+    control = page.locator(f"#{switch_id}")
+    if control.is_checked() != on:
+        label = page.locator(f"label[for={switch_id}]").inner_text().split("\n")[0].strip()
+        control.click()
+        expect(page.locator("#status")).to_have_text(
+            f"{label}: {'subscribed' if on else 'unsubscribed'}"
+        )
+    expect(page.locator(f"#{switch_id}")).to_be_checked(checked=on)
+
+
+def test_one_switch_of_each_channel_is_saved(page: Page, base_url: str) -> None:
+    sign_in(page, base_url)
+    before = switches(page)
+    chosen = channels(page)
+    assert len(chosen) >= 1
+    for switch_id in chosen:
+        set_switch(page, switch_id, not before[switch_id])
+    page.reload()
+    after = switches(page)
+    for switch_id in chosen:
+        assert after[switch_id] is not before[switch_id], f"{switch_id} was not saved"
+    for switch_id in chosen:  # leave things as they were
+        set_switch(page, switch_id, before[switch_id])
+
+
+@pytest.mark.parametrize("button", ["Unsubscribe from all email", "Unsubscribe from everything"])
+def test_unsubscribe_from_all(page: Page, base_url: str, button: str) -> None:
+    sign_in(page, base_url)
+    before = switches(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=button).click()
+    expect(page.locator("#status")).to_contain_text(": unsubscribed")
+    page.reload()
+    after = switches(page)
+    scope = page.locator("#channel-email").locator("xpath=../..") if "email" in button else page
+    for control in scope.get_by_role("switch").all():
+        assert after[control.get_attribute("id")] is False
+    for switch_id, on in before.items():
+        if on:
+            set_switch(page, switch_id, True)
+    assert switches(page) == before
+
+
+def test_signing_out_and_in_again_shows_the_same_state(page: Page, base_url: str) -> None:
+    sign_in(page, base_url)
+    first = next(iter(switches(page)))
+    before = switches(page)
+    set_switch(page, first, not before[first])
+    changed = switches(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("status")).to_have_text("You've signed out.")
+    sign_in(page, base_url)
+    assert switches(page) == changed
+    set_switch(page, first, before[first])
+
+
+def test_one_customer_never_sees_or_changes_anothers_preferences(
+    browser: Browser, base_url: str
+) -> None:
+    main_context, other_context = browser.new_context(), browser.new_context()
+    main, other = main_context.new_page(), other_context.new_page()
+    sign_in(main, base_url, "main")
+    sign_in(other, base_url, "other")
+    assert CUSTOMERS["main"][0] not in other.content()
+    assert CUSTOMERS["other"][0] not in main.content()
+    main_before = switches(main)
+    first = next(iter(switches(other)))
+    other_before = switches(other)
+    set_switch(other, first, not other_before[first])
+    main.reload()
+    assert switches(main) == main_before
+    set_switch(other, first, other_before[first])
+    main_context.close()
+    other_context.close()
