@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/dev/null)
 
-.PHONY: demo test lint unit e2e screenshots setup vendor vendor-optional browser clean
+.PHONY: demo test lint unit e2e screenshots bench setup vendor vendor-optional browser clean
 
 demo: setup vendor-optional
 	@$(PY) scripts/demo.py
@@ -55,6 +55,11 @@ unit: setup
 e2e: setup vendor browser
 	@CHROMIUM="$(CHROMIUM)" $(VENV)/bin/pytest e2e --browser chromium \
 		--tracing retain-on-failure --screenshot only-on-failure --output test-results
+
+# Benchmarks (not part of `make test`): prints a table, writes bench/results.json.
+bench: setup vendor browser
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@CHROMIUM="$(CHROMIUM)" $(PY) bench/run.py
 
 # Pictures of the main states for the README (docs/screenshots/), not part of `make test`.
 screenshots: setup vendor browser

@@ -15,7 +15,17 @@ from flask import Flask, Response, jsonify
 from frontend import bp as frontend_bp
 from frontend import htmx
 
-from . import assets, auth, config, contact_session, customers, errors, preference_page, security
+from . import (
+    assets,
+    auth,
+    config,
+    contact_session,
+    customers,
+    errors,
+    preference_page,
+    security,
+    timing,
+)
 from .extensions import csrf, limiter
 from .spotzee import SpotzeeClient
 
@@ -46,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     htmx.init_app(app)
+    timing.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     csrf.init_app(app)

@@ -14,6 +14,7 @@ attempt and request id are described.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -99,6 +100,11 @@ class SpotzeeClient:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # Read proxy and CA settings from the environment once, not on every request
+            # (requests' per-request look-up costs about a millisecond).
+            session.proxies = requests.utils.get_environ_proxies(self.base_url)
+            session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
+            session.trust_env = False
             session.headers.update(
                 {
                     "Authorization": f"Bearer {self._secret_key}",

@@ -9,6 +9,7 @@ reaches one contact only.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
@@ -59,6 +60,11 @@ class Relay:
         session = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            # Read proxy and CA settings from the environment once, not on every request
+            # (requests' per-request look-up costs about a millisecond).
+            session.proxies = requests.utils.get_environ_proxies(self.base_url)
+            session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
+            session.trust_env = False
         return session
 
     def check_key(self, authorization: str | None) -> None:

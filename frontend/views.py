@@ -202,13 +202,7 @@ def unsubscribe(scope: str) -> Any:
     subject = "Everything" if scope == "all" else f"All {CHANNEL_LABELS[scope].lower()}"
     if request.form.get("confirmed") != "1":
         # Without JavaScript there is no dialog: the server asks before anything changes.
-        return render_template(
-            "confirm_unsubscribe.html",
-            scope=scope,
-            ids=ids,
-            subject=subject,
-            contact_token=request.form.get("contact_token", ""),
-        )
+        return render_template("confirm_unsubscribe.html", scope=scope, ids=ids, subject=subject)
     try:
         states = apply([(int(i), 0) for i in dict.fromkeys(ids)])
     except RelayRefused:

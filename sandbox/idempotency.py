@@ -14,6 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from .errors import ApiError
+from .storage import WRITES
 
 TTL_SECONDS = 24 * 60 * 60
 # A claim whose request never finished (the process died) is abandoned after this long.
@@ -48,6 +49,13 @@ def claim(conn: sqlite3.Connection, scope: str, key: str, digest: str, now: floa
     Raises 409 idempotency_key_mismatch for another body, 409 idempotency_in_progress while
     the first request still runs.
     """
+    with WRITES:
+        return _claim(conn, scope, key, digest, now)
+
+
+def _claim(
+    conn: sqlite3.Connection, scope: str, key: str, digest: str, now: float
+) -> Stored | None:
     for _ in range(3):
         inserted = conn.execute(
             "INSERT OR IGNORE INTO idempotency (scope, key, body_sha256, created_at)"
@@ -106,6 +114,11 @@ def keeps(status: int) -> bool:
 
 def finish(conn: sqlite3.Connection, scope: str, key: str, answer: Stored | None) -> None:
     """Store the answer for replay, or release the claim when there is nothing to keep."""
+    with WRITES:
+        _finish(conn, scope, key, answer)
+
+
+def _finish(conn: sqlite3.Connection, scope: str, key: str, answer: Stored | None) -> None:
     if answer is None or not keeps(answer.status):
         conn.execute("DELETE FROM idempotency WHERE scope = ? AND key = ?", (scope, key))
         return

@@ -197,7 +197,8 @@ def drop_connection() -> Response:
     g.dropped = True
     # Settle before closing: the client learns of the drop at once and may ask at once.
     settle(Response(status=500))
-    connection = request.environ.get("werkzeug.socket")
+    # Werkzeug's server and gunicorn each expose the client's socket under their own name.
+    connection = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
     if connection is not None:
         with contextlib.suppress(OSError):
             connection.shutdown(socket.SHUT_RDWR)

@@ -23,12 +23,14 @@ class Service:
     module: str
     url: str
     env: dict[str, str]
+    # Arguments after `python -m`: the module itself by default (gunicorn for benchmarks).
+    arguments: list[str] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     def start(self, *, quiet: bool = False) -> None:
         output = subprocess.DEVNULL if quiet else None
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", self.module],
+            [sys.executable, "-m", *(self.arguments or [self.module])],
             cwd=ROOT,
             env={**os.environ, **self.env},
             stdout=output,

@@ -140,3 +140,9 @@ def test_a_file_that_does_not_match_its_checksum_is_refused(tmp_path) -> None:
     assert "does not match the sha256" in result.stdout
     assert (tmp_path / "vendor" / "htmx.min.js").read_text() == "tampered"
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_every_response_says_how_long_the_server_spent(client) -> None:
+    timing = client.get("/healthz").headers["Server-Timing"]
+    assert timing.startswith("app;dur=")
+    assert float(timing.split("dur=")[1]) >= 0

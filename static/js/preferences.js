@@ -1,18 +1,12 @@
-// The preference page's contact session token, kept in memory only.
+// The preference page's contact session token, held in memory only.
 //
-// The server renders the publishable key, a token and its lifetime (expires_in, counted by
-// the server) into the page. This script reads them once, removes them from the DOM and
-// never writes the token anywhere else: not to storage, cookies, the URL, htmx's history
-// or the console. Every htmx request to /preferences/ gets the two headers. Before a
-// request, a token with under a minute left is replaced through POST /api/contact-session;
-// if the relay still answers 401 the token is replaced once more and the request replayed
-// once. Requests that need a new token at the same moment share one mint. An idle tab
-// mints nothing: nothing happens until the customer acts.
-//
-// Changes go to the server one after another, so each answer is newer than the one before
-// and the list it renders is the latest Spotzee confirmed. Switches still waiting their turn
-// keep the customer's choice (and their busy state) when an earlier answer re-renders the
-// list around them.
+// Read once from the page (then removed from the DOM) and never written anywhere else: no
+// storage, cookie, URL, htmx history or console. Every htmx request to /preferences/ gets
+// the key and token headers. A token with under a minute left (counted from the server's
+// expires_in on the monotonic clock) is replaced first; a 401 from the relay gets one new
+// token and one replay. One mint serves every request waiting for it; an idle tab mints
+// nothing. Changes go one after another, so each answer is newer than the last, and
+// switches still waiting keep the customer's choice when an earlier answer re-renders.
 (function () {
   "use strict";
 
@@ -27,8 +21,7 @@
 
   var publishableKey = holder.dataset.publishableKey;
   var token = holder.dataset.token;
-  // performance.now() is a monotonic clock: a browser whose wall clock is wrong, or is
-  // changed while the page is open, still counts the token's lifetime correctly.
+  // Monotonic: a wrong or changed wall clock does not matter.
   var deadline = performance.now() + Number(holder.dataset.expiresIn) * 1000;
   var minting = null;
   holder.remove();
@@ -42,8 +35,7 @@
   var waiting = [];
 
   function forgetRenderedTokens(root) {
-    // The no-JavaScript forms carry the token in a hidden field; with JavaScript the
-    // header carries it, so the fields go.
+    // Hidden token fields are for the no-JavaScript forms only.
     root.querySelectorAll('input[name="contact_token"]').forEach(function (input) {
       input.remove();
     });
@@ -57,8 +49,7 @@
     this.signedOut = signedOut;
   }
 
-  // One mint at a time: every caller that needs a token while a mint is running waits
-  // for that same mint.
+  // Single flight: callers during a mint share it.
   function mint() {
     if (!minting) {
       minting = fetch("/api/contact-session", {
@@ -69,8 +60,7 @@
       })
         .then(function (response) {
           if (!response.ok) {
-            // 401: the sign-in session ended. 403: its CSRF token changed (signed out and
-            // in again elsewhere). Either way only signing in again helps.
+            // 401: signed out; 403: CSRF token stale. Only signing in again helps.
             throw new MintError(response.status === 401 || response.status === 403);
           }
           return response.json();
@@ -90,14 +80,12 @@
     return tokenIsFresh() ? Promise.resolve() : mint();
   }
 
-  // Run `task` after every change queued before it has been answered.
   function enqueue(task) {
     var run = queue.then(task, task);
     queue = run.catch(function () {});
     return run;
   }
 
-  // The event that makes htmx send this element's request again, with the same values.
   function replayEvent(elt) {
     return elt.getAttribute("hx-trigger") || (elt.tagName === "FORM" ? "submit" : "click");
   }
@@ -138,7 +126,7 @@
     }
   }
 
-  // A change that was not saved: put the switch back where Spotzee last confirmed it.
+  // Not saved: back to the state Spotzee last confirmed.
   function notSaved(elt, error) {
     var form = elt.closest("form");
     var control = switchIn(elt);
@@ -159,8 +147,7 @@
     }
   }
 
-  // A busy switch ignores the customer's clicks (and Space, which clicks): one change at a
-  // time. The script's own replay is not a customer's click and goes through.
+  // A busy switch ignores the customer's clicks (and Space); our own replay goes through.
   document.addEventListener(
     "click",
     function (event) {
@@ -172,8 +159,7 @@
     true
   );
 
-  // Before htmx sends anything: ask for confirmation where the element wants it, then
-  // make sure the token has more than a minute left, then let the request go.
+  // Before sending: confirm if asked, queue, make sure the token is fresh, then go.
   document.body.addEventListener("htmx:confirm", function (event) {
     var detail = event.detail;
     if (!isPreferenceRequest(detail.path)) {
@@ -209,8 +195,7 @@
     headers["X-CSRFToken"] = csrfToken;
   });
 
-  // The relay says Spotzee refused the token (clock skew, revoked): mint once more and
-  // replay the same request once. A second refusal is reported, never looped.
+  // Spotzee refused the token: one new token, one replay, never a loop.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
     var elt = event.detail.requestConfig.elt;
@@ -234,8 +219,7 @@
       return;
     }
     replays.add(elt);
-    // Several requests refused together share one new token: only a request that was sent
-    // with the token we still hold asks for another.
+    // Only a request sent with the token we still hold asks for a new one.
     var renewed = sentWith.get(elt) === token ? mint() : Promise.resolve();
     renewed.then(
       function () {
@@ -257,13 +241,11 @@
     }
   });
 
-  // No answer at all (the web app is unreachable): nothing was saved.
   document.body.addEventListener("htmx:sendError", function (event) {
     notSaved(event.detail.elt, null);
   });
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
-    // Put back the switches still waiting their turn, exactly as the customer left them.
     waiting.forEach(function (form) {
       var rendered = document.getElementById(form.id);
       if (rendered && rendered !== form) {
