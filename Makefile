@@ -20,8 +20,8 @@ $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11.")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the project and its test tools into $(VENV)…"
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lint]'
+	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install -qq --disable-pip-version-check -e '.[test,lint]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -58,7 +58,7 @@ e2e: setup vendor browser
 
 # Benchmarks (not part of `make test`): prints a table, writes bench/results.json.
 bench: setup vendor browser
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	@$(PY) -m pip install -qq --disable-pip-version-check -e '.[bench]'
 	@CHROMIUM="$(CHROMIUM)" $(PY) bench/run.py
 
 # Pictures of the main states for the README (docs/screenshots/), not part of `make test`.

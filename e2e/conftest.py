@@ -52,15 +52,7 @@ def stack(
         yield None
         return
     data = tmp_path_factory.mktemp("stack")
-    sandbox, app = services(
-        app_port=free_port(),
-        sandbox_port=free_port(),
-        extra_env={
-            "SANDBOX_DATABASE": str(data / "sandbox.sqlite3"),
-            "APP_DATABASE": str(data / "app.sqlite3"),
-            "FLASK_SECRET_KEY": "e2e-only-secret",
-        },
-    )
+    sandbox, app = services(app_port=free_port(), sandbox_port=free_port(), data=data)
     started = []
     try:
         for service in (sandbox, app):

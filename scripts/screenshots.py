@@ -30,15 +30,7 @@ def sign_in(page: Page, base: str) -> None:
 
 def main() -> int:
     data = Path(tempfile.mkdtemp(prefix="screenshots-"))
-    sandbox, app = services(
-        app_port=free_port(),
-        sandbox_port=free_port(),
-        extra_env={
-            "SANDBOX_DATABASE": str(data / "sandbox.sqlite3"),
-            "APP_DATABASE": str(data / "app.sqlite3"),
-            "FLASK_SECRET_KEY": "screenshots-only",
-        },
-    )
+    sandbox, app = services(app_port=free_port(), sandbox_port=free_port(), data=data)
     executable = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
     launch = {"executable_path": executable} if Path(executable).is_file() else {}
     OUT.mkdir(parents=True, exist_ok=True)

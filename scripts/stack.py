@@ -63,10 +63,23 @@ class Service:
 
 
 def services(
-    *, app_port: int, sandbox_port: int, extra_env: dict[str, str] | None = None
+    *,
+    app_port: int,
+    sandbox_port: int,
+    data: Path | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[Service, Service]:
-    """The sandbox (with test controls on) and the web app pointed at it."""
+    """The sandbox (with test controls on) and the web app pointed at it. With `data`, both
+    keep their databases in that folder (a fresh stack) and share a fixed session key."""
     common = {"SANDBOX_CONTROLS": "1", **(extra_env or {})}
+    if data is not None:
+        common.update(
+            {
+                "SANDBOX_DATABASE": str(data / "sandbox.sqlite3"),
+                "APP_DATABASE": str(data / "app.sqlite3"),
+                "FLASK_SECRET_KEY": "local-stack-only",
+            }
+        )
     sandbox = Service(
         "The Spotzee sandbox",
         "sandbox",
