@@ -13,7 +13,6 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from frontend import bp as frontend_bp
-from frontend import htmx
 
 from . import (
     assets,
@@ -26,7 +25,7 @@ from . import (
     security,
     timing,
 )
-from .extensions import csrf, limiter
+from .extensions import csrf, htmx, limiter
 from .spotzee import SpotzeeClient
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -32,6 +32,8 @@ FAILED_SIGN_INS = "5 per minute"
 
 @bp.before_app_request
 def load_customer() -> None:
+    if request.endpoint == "static":
+        return  # stylesheets and scripts need no customer (and no database look-up)
     customer_id = session.get("customer_id")
     g.customer = customers.find(customer_id) if isinstance(customer_id, int) else None
 

@@ -7,10 +7,7 @@ session token the browser sends, and the minting capability the app hands it.
 """
 
 from flask import Blueprint
-from flask_htmx import HTMX
 
 bp = Blueprint("frontend", __name__)
-# `bool(htmx)` is true for requests htmx made: they get fragments, plain forms get redirects.
-htmx = HTMX()
 
 from . import views  # noqa: E402,F401 - registers the routes on bp

@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 
-from . import bp, htmx
+from . import bp
 from .model import CHANNEL_LABELS, Message, Preference, group_by_channel
 from .relay import TOKEN_HEADERS, Relay, RelayFailure, RelayRefused
 
@@ -50,13 +50,18 @@ def relay() -> Relay:
     return current_app.extensions["relay"]
 
 
+def from_htmx() -> bool:
+    """Whether htmx sent this request (flask-htmx, set up by the app, decides)."""
+    return bool(current_app.htmx)  # type: ignore[attr-defined]
+
+
 def customer_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Signed-in customers only (the backend's session hook sets g.customer)."""
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if g.get("customer") is None:
-            if htmx:
+            if from_htmx():
                 response = make_response(
                     render_template(
                         "_status.html",
@@ -96,7 +101,7 @@ def apply(changes: list[tuple[int, int]]) -> list[dict[str, Any]]:
     try:
         return relay().set_states(token, changes)
     except RelayFailure as failure:
-        if not failure.token_rejected or htmx:
+        if not failure.token_rejected or from_htmx():
             raise
     fresh = current_app.extensions["mint_contact_session"]().token
     return relay().set_states(fresh, changes)
@@ -149,7 +154,7 @@ def answer_failure(
         failure.code,
         failure.request_id or "-",
     )
-    if not htmx:
+    if not from_htmx():
         flash(message.text, "error")
         return redirect(PAGE, code=303)
     status_html = render_template("_status.html", message=message, oob=fragment is not None)
@@ -184,7 +189,7 @@ def set_subscription(subscription_id: int) -> Response:
     saved = next((s for s in states if s["subscription_id"] == subscription_id), None)
     name = saved["name"] if saved else name
     text = f"{name}: {'subscribed' if saved and saved['state'] in (1, 2) else 'unsubscribed'}"
-    if not htmx:
+    if not from_htmx():
         flash(text, "success")
         return redirect(PAGE, code=303)
     return rendered_list(states, Message("success", text))
@@ -210,7 +215,7 @@ def unsubscribe(scope: str) -> Any:
     except RelayFailure as failure:
         return answer_failure(failure, subject, None, None)
     text = f"{subject}: unsubscribed"
-    if not htmx:
+    if not from_htmx():
         flash(text, "success")
         return redirect(PAGE, code=303)
     return rendered_list(states, Message("success", text))
