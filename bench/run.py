@@ -228,7 +228,7 @@ def browser_figures(app: Service, control: SandboxClient) -> dict[str, Any]:
         page.get_by_label("Email").fill("jane@example.com")
         page.get_by_label("Password").fill("demo")
         page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/preferences")
+        page.wait_for_url(f"{app.url}/preferences")
 
     results: dict[str, Any] = {}
     with sync_playwright() as playwright:

@@ -112,13 +112,23 @@ CUSTOMERS = {
 SECRET_KEY = os.environ.get("SPOTZEE_SECRET_KEY") or DEFAULT_SECRET_KEY
 
 
+@pytest.fixture
+def spotzee_states(stack: tuple[Service, Service] | None) -> Any:
+    """Read the main customer's states straight from Spotzee (the sandbox, with the secret
+    key) when the suite runs its own stack; None against a deployment."""
+    if stack is None:
+        return None
+    client = SandboxClient(url=stack[0].url, http=requests.Session())
+    return client.states
+
+
 def sign_in(page: Page, base_url: str, who: str = "main") -> None:
     email, password = CUSTOMERS[who]
     page.goto(f"{base_url}/preferences")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/preferences")
+    page.wait_for_url(f"{base_url}/preferences")
 
 
 def watch_for_secrets(context: BrowserContext) -> list[str]:

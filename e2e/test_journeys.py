@@ -34,7 +34,7 @@ def set_switch(page: Page, switch_id: str, on: bool) -> None:
     expect(page.locator(f"#{switch_id}")).to_be_checked(checked=on)
 
 
-def test_one_switch_of_each_channel_is_saved(page: Page, base_url: str) -> None:
+def test_one_switch_of_each_channel_is_saved(page: Page, base_url: str, spotzee_states) -> None:
     sign_in(page, base_url)
     before = switches(page)
     chosen = channels(page)
@@ -45,6 +45,10 @@ def test_one_switch_of_each_channel_is_saved(page: Page, base_url: str) -> None:
     after = switches(page)
     for switch_id in chosen:
         assert after[switch_id] is not before[switch_id], f"{switch_id} was not saved"
+    if spotzee_states is not None:  # and Spotzee itself says so
+        saved = spotzee_states()
+        for switch_id in chosen:
+            assert (saved[int(switch_id.split("-")[1])] in (1, 2)) is after[switch_id]
     for switch_id in chosen:  # leave things as they were
         set_switch(page, switch_id, before[switch_id])
 

@@ -182,7 +182,7 @@ def test_without_javascript_every_switch_still_works(browser, base_url: str, san
     form = page.locator("#preference-21")
     form.get_by_role("switch").check()
     form.get_by_role("button", name="Save").click()
-    page.wait_for_url("**/preferences")
+    page.wait_for_url(f"{base_url}/preferences")
     expect(status(page)).to_have_text(f"{TIPS}: subscribed")
     expect(switch(page, TIPS)).to_be_checked()
     assert sandbox.states()[21] == 1
@@ -194,18 +194,38 @@ def test_without_javascript_every_switch_still_works(browser, base_url: str, san
     assert leaks == []
 
 
-def test_the_keyboard_alone_can_change_a_preference(signed_in: Page, sandbox) -> None:
-    page = signed_in
-    switch(page, "Weekly newsletter").focus()
-    for _ in range(3):
-        page.keyboard.press("Tab")
-    focused = page.evaluate(
-        "() => document.activeElement.getAttribute('aria-labelledby') ||"
-        " document.activeElement.labels?.[0]?.textContent.trim()"
-    )
+def test_a_keyboard_alone_signs_in_changes_and_unsubscribes(
+    page: Page, base_url: str, sandbox
+) -> None:
+    page.goto(f"{base_url}/preferences")
+    page.keyboard.type("jane@example.com")  # the email field has focus on arrival
+    page.keyboard.press("Tab")
+    page.keyboard.type("demo")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base_url}/preferences")
+
+    def tab_to(description: str) -> None:
+        for _ in range(40):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(
+                "() => document.activeElement === document.body ? '' :"
+                " document.activeElement.id + ' ' + document.activeElement.textContent"
+            )
+            if description in focused:
+                return
+        raise AssertionError(f"Tab never reached {description}")
+
+    tab_to("switch-15")
     page.keyboard.press("Space")
-    expect(status(page)).to_contain_text(f"{focused}: ")
-    assert patches(sandbox) == [200]
+    expect(status(page)).to_have_text(f"{PUSH}: subscribed")
+    assert sandbox.states()[15] == 1
+    page.once("dialog", lambda dialog: dialog.accept())
+    tab_to("Unsubscribe from all email")
+    page.keyboard.press("Enter")
+    expect(status(page)).to_have_text("All email: unsubscribed")
+    # Focus stays where the customer was, though the list was re-rendered.
+    assert page.evaluate("() => document.activeElement.id") == "unsubscribe-email-button"
+    assert patches(sandbox) == [200, 200]
 
 
 def test_the_page_fits_a_320_pixel_screen(page: Page, base_url: str, sandbox) -> None:

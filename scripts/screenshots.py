@@ -25,7 +25,7 @@ def sign_in(page: Page, base: str) -> None:
     page.get_by_label("Email").fill("jane@example.com")
     page.get_by_label("Password").fill("demo")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/preferences")
+    page.wait_for_url(f"{base}/preferences")
 
 
 def main() -> int:
