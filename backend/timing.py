@@ -21,5 +21,8 @@ def init_app(app: Flask) -> None:
         started = g.get("started")
         if started is not None:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
+            timing = f"app;dur={elapsed_ms:.1f}"
+            if g.get("upstream_ms") is not None:
+                timing += f", spotzee;dur={g.upstream_ms:.1f}"
+            response.headers["Server-Timing"] = timing
         return response

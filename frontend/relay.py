@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from flask import g, has_request_context
 
 API_VERSION = "2026-04-28"
 ALLOWED = frozenset({("PATCH", "/subscriptions/me"), ("GET", "/users/me")})
@@ -101,12 +102,15 @@ class Relay:
             log.info("relay %s %s -> %s", method, path, kind)
             raise RelayFailure(0, None, f"Spotzee did not answer ({kind}).") from None
         request_id = response.headers.get("X-Request-Id")
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if has_request_context():  # reported in the page's Server-Timing header
+            g.upstream_ms = g.get("upstream_ms", 0.0) + elapsed_ms
         log.info(
             "relay %s %s -> %s in %.0f ms (request %s)",
             method,
             path,
             response.status_code,
-            (time.perf_counter() - started) * 1000,
+            elapsed_ms,
             request_id or "-",
         )
         if response.status_code >= 400:

@@ -269,3 +269,11 @@ def test_relay_failures_describe_no_secret(sandbox) -> None:
         relay.set_states("not-a-token", [(7, 1)])
     assert failure.value.status == 401
     assert PUBLISHABLE_KEY not in str(failure.value)
+
+
+def test_a_change_reports_its_upstream_time_in_server_timing(web) -> None:
+    web.sign_in()
+    timing = change(web, 15, on=True).headers["Server-Timing"]
+    metrics = dict(entry.strip().split(";dur=") for entry in timing.split(","))
+    assert set(metrics) == {"app", "spotzee"}
+    assert 0 < float(metrics["spotzee"]) <= float(metrics["app"])
