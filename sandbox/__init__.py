@@ -29,7 +29,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         CONTROLS=os.environ.get("SANDBOX_CONTROLS") == "1",
         RATE_LIMITS=os.environ.get("SANDBOX_RATE_LIMITS") == "1",
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
-        JSON_SORT_KEYS=False,
     )
     if test_config is not None:
         app.config.update(test_config)
