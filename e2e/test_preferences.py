@@ -158,8 +158,12 @@ def test_unsubscribing_from_a_channel_asks_first(signed_in: Page, sandbox) -> No
     assert sandbox.states()[7] == 0 and sandbox.states()[8] == 0
 
 
-def test_the_token_never_reaches_storage_cookies_or_the_url(signed_in: Page, sandbox) -> None:
-    page = signed_in
+def test_the_token_never_reaches_storage_cookies_the_url_or_the_console(
+    page: Page, base_url: str, sandbox
+) -> None:
+    logged: list[str] = []
+    page.on("console", lambda message: logged.append(message.text))
+    sign_in(page, base_url)
     switch(page, PUSH).click()
     expect(status(page)).to_have_text(f"{PUSH}: subscribed")
     token = sandbox.mint()  # a token's shape: three base64url parts
@@ -172,6 +176,7 @@ def test_the_token_never_reaches_storage_cookies_or_the_url(signed_in: Page, san
     assert page.locator('input[name="contact_token"]').count() == 0
     cookies = page.context.cookies()
     assert not any("eyJ" in cookie["value"] for cookie in cookies if cookie["name"] != "session")
+    assert not any("eyJ" in text for text in logged)
 
 
 def test_without_javascript_every_switch_still_works(browser, base_url: str, sandbox) -> None:
