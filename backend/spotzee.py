@@ -25,6 +25,8 @@ from typing import Any
 
 import requests
 
+from frontend.relay import error_envelope
+
 API_VERSION = "2026-04-28"
 MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 0.2
@@ -200,12 +202,7 @@ class SpotzeeClient:
         return retry_after + random.uniform(0, 0.25)  # noqa: S311 - jitter, not security
 
     def _error(self, method: str, path: str, response: requests.Response) -> SpotzeeError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
+        body = error_envelope(response)
         message = redact(
             str(body.get("message") or f"Spotzee answered {response.status_code}"),
             self._secret_key,

@@ -126,13 +126,18 @@ class Relay:
         return self.call("GET", "/users/me", token)
 
 
-def failure_from(response: requests.Response) -> RelayFailure:
+def error_envelope(response: requests.Response) -> dict[str, Any]:
+    """Spotzee's error body as a dict; empty when the answer is not the JSON envelope (a
+    proxy's HTML page, say). Also used by the backend's Spotzee client."""
     try:
         body = response.json()
     except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def failure_from(response: requests.Response) -> RelayFailure:
+    body = error_envelope(response)
     return RelayFailure(
         response.status_code,
         body.get("code"),
