@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, session
 from .auth import login_required
 from .customers import Customer
 from .extensions import csrf, limiter
-from .spotzee import SpotzeeClient
+from .spotzee import ContactSession, SpotzeeClient
 
 bp = Blueprint("contact_session", __name__, url_prefix="/api")
 
@@ -45,12 +45,16 @@ def seconds_left(expires_at: str, now: float) -> int:
     return max(0, min(TOKEN_LIFETIME_SECONDS, int(expiry - now)))
 
 
-def issue_for(customer: Customer) -> IssuedToken:
-    """Mint a contact session token for this customer's Spotzee contact."""
-    minted = spotzee().mint_contact_session(customer.external_id)
+def issued(minted: ContactSession) -> IssuedToken:
+    """What the browser is told about a freshly minted token."""
     return IssuedToken(
         minted.token, minted.expires_at, seconds_left(minted.expires_at, time.time())
     )
+
+
+def issue_for(customer: Customer) -> IssuedToken:
+    """Mint a contact session token for this customer's Spotzee contact."""
+    return issued(spotzee().mint_contact_session(customer.external_id))
 
 
 def mint_for_signed_in_customer() -> IssuedToken:

@@ -27,7 +27,7 @@ from flask import (
 from frontend.model import ChannelGroup, Message, group_by_channel
 
 from .auth import login_required
-from .contact_session import IssuedToken, issue_for
+from .contact_session import IssuedToken, issued
 from .customers import Customer
 from .spotzee import SpotzeeClient
 
@@ -85,14 +85,8 @@ def load(customer: Customer) -> PreferencePage:
     """Everything the preference page needs for one customer, in one concurrent round."""
     client: SpotzeeClient = current_app.extensions["spotzee"]
     cache: SubscriptionTypeCache = current_app.extensions["subscription_types"]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-
-    def in_app(function: Any, *args: Any) -> Any:
-        with app.app_context():
-            return function(*args)
-
     cached_types = cache.fresh()
-    session = _pool.submit(in_app, issue_for, customer)
+    minted = _pool.submit(client.mint_contact_session, customer.external_id)
     contact = _pool.submit(client.get_contact, customer.external_id)
     states = _pool.submit(client.list_contact_subscriptions, customer.external_id)
     types = None if cached_types is not None else _pool.submit(client.list_subscription_types)
@@ -108,7 +102,7 @@ def load(customer: Customer) -> PreferencePage:
         name=data.get("first_name") or customer.name,
         email=profile.get("email") or customer.email,
         channels=group_by_channel(public_states(states.result(), type_list)),
-        session=session.result(),
+        session=issued(minted.result()),
     )
 
 
