@@ -202,7 +202,7 @@ class SpotzeeClient:
         return retry_after + random.uniform(0, 0.25)  # noqa: S311 - jitter, not security
 
     def _error(self, method: str, path: str, response: requests.Response) -> SpotzeeError:
-        body = error_envelope(response)
+        body = error_envelope(response.content)
         message = redact(
             str(body.get("message") or f"Spotzee answered {response.status_code}"),
             self._secret_key,

@@ -8,9 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
+import urllib3
 
 from conftest import JANE, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
-from frontend.relay import Relay, RelayFailure, RelayRefused
+from frontend.relay import Relay, RelayFailure, RelayRefused, connection_pool
 
 ROOT = Path(__file__).resolve().parent.parent
 PATCHES = "/api/client/subscriptions/me"
@@ -277,3 +278,19 @@ def test_a_change_reports_its_upstream_time_in_server_timing(web) -> None:
     metrics = dict(entry.strip().split(";dur=") for entry in timing.split(","))
     assert set(metrics) == {"app", "spotzee"}
     assert 0 < float(metrics["spotzee"]) <= float(metrics["app"])
+
+
+def test_the_relay_goes_through_the_environments_proxy_unless_told_not_to(monkeypatch) -> None:
+    """The relay talks to urllib3 directly, so it reads the proxy settings that requests
+    would have read for it (the backend's client honours the same ones)."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    through = connection_pool("https://api.spotzee.example/api/client")
+    assert isinstance(through, urllib3.ProxyManager)
+    assert through.proxy.host == "proxy.internal"
+
+    monkeypatch.setenv("NO_PROXY", "api.spotzee.example")
+    assert not isinstance(
+        connection_pool("https://api.spotzee.example/api/client"), urllib3.ProxyManager
+    )
