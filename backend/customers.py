@@ -8,6 +8,7 @@ their password brought up to date) at start-up.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,20 @@ def connect(path: str) -> sqlite3.Connection:
     return conn
 
 
+_local = threading.local()
+
+
+def reader(path: str) -> sqlite3.Connection:
+    """This thread's connection for look-ups. Every signed-in request looks its customer up,
+    and opening a connection costs several times the query, so each thread keeps one.
+    SQLite reads see every committed write, so a kept connection is never stale."""
+    connections: dict[str, sqlite3.Connection] = _local.__dict__.setdefault("connections", {})
+    conn = connections.get(path)
+    if conn is None:
+        conn = connections[path] = connect(path)
+    return conn
+
+
 def init_app(app: Flask) -> None:
     conn = connect(app.config["DATABASE"])
     try:
@@ -82,22 +97,15 @@ def _customer(row: sqlite3.Row | None) -> Customer | None:
 
 
 def find(customer_id: int) -> Customer | None:
-    conn = connect(current_app.config["DATABASE"])
-    try:
-        return _customer(
-            conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
-        )
-    finally:
-        conn.close()
+    conn = reader(current_app.config["DATABASE"])
+    row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    return _customer(row)
 
 
 def authenticate(email: str, password: str) -> Customer | None:
     """The customer with this email and password, or None (in constant-ish time)."""
-    conn = connect(current_app.config["DATABASE"])
-    try:
-        row = conn.execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()
-    finally:
-        conn.close()
+    conn = reader(current_app.config["DATABASE"])
+    row = conn.execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()
     if row is None:
         check_password_hash(_UNKNOWN_USER_HASH, password)
         return None
