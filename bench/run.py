@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devserver import free_port  # noqa: E402
+from frontend.relay import upstream_headers  # noqa: E402
 from sandbox.fixture import DEFAULT_PUBLISHABLE_KEY  # noqa: E402
 from sandbox.testing import SandboxClient  # noqa: E402
 from scripts.stack import Service  # noqa: E402
@@ -152,13 +153,12 @@ class Customer:
 
 
 def direct_toggle(http: requests.Session, api: str, token: str, on: bool) -> requests.Response:
+    """The same PATCH the relay sends, with the same headers (its Idempotency-Key makes
+    Spotzee record the answer, which a bare PATCH would skip), straight to the sandbox."""
     return http.patch(
         f"{api}/subscriptions/me",
         json=[{"subscription_id": PUSH, "state": int(on)}],
-        headers={
-            "Authorization": f"Bearer {DEFAULT_PUBLISHABLE_KEY}",
-            "X-Spotzee-Contact-Token": token,
-        },
+        headers=upstream_headers("PATCH", DEFAULT_PUBLISHABLE_KEY, token),
         timeout=30,
     )
 
