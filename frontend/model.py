@@ -39,6 +39,10 @@ class ChannelGroup:
     label: str
     preferences: tuple[Preference, ...]
 
+    @property
+    def subscription_ids(self) -> tuple[int, ...]:
+        return tuple(p.subscription_id for p in self.preferences)
+
 
 @dataclass(frozen=True)
 class Message:

@@ -108,14 +108,16 @@ def apply(changes: list[tuple[int, int]]) -> list[dict[str, Any]]:
 
 
 def rendered_list(states: list[dict[str, Any]], message: Message) -> Response:
-    """The refreshed list for htmx. Its forms carry no token: the page's script holds it.
-    The target is named at answer time, so it is the list on the page now, whatever was
-    re-rendered since the request left."""
+    """The refreshed list for htmx. Its forms carry no tokens: the page's script holds the
+    contact token and the CSRF token and sends both as headers (which also saves signing a
+    CSRF token on every click). The target is named at answer time, so it is the list on
+    the page now, whatever was re-rendered since the request left."""
     response = make_response(
         render_template(
             "_preferences.html",
             channels=group_by_channel(states),
             message=message,
+            csrf="",
             contact_token="",
         )
     )
@@ -183,7 +185,7 @@ def set_subscription(subscription_id: int) -> Response:
     except RelayFailure as failure:
         preference = Preference(subscription_id, name, "", previous_state)
         fragment = render_template(
-            "_preference.html", preference=preference, contact_token="", retry=str(state)
+            "_preference.html", preference=preference, csrf="", contact_token="", retry=str(state)
         )
         return answer_failure(failure, name, f"#preference-{subscription_id}", fragment)
     saved = next((s for s in states if s["subscription_id"] == subscription_id), None)

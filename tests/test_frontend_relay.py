@@ -294,3 +294,15 @@ def test_the_relay_goes_through_the_environments_proxy_unless_told_not_to(monkey
     assert not isinstance(
         connection_pool("https://api.spotzee.example/api/client"), urllib3.ProxyManager
     )
+
+
+def test_htmx_answers_carry_no_tokens_in_their_forms(web) -> None:
+    """The page's script sends the CSRF and contact tokens as headers, so the re-rendered
+    list needs neither in its forms; the page itself keeps both for the plain-form path."""
+    web.sign_in()
+    html = change(web, 15, on=True).get_data(as_text=True)
+    assert 'name="csrf_token"' not in html
+    assert 'name="contact_token"' not in html
+    page = web.client.get("/preferences").get_data(as_text=True)
+    assert page.count('name="csrf_token"') >= html.count("<form")
+    assert 'name="contact_token"' in page
