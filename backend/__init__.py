@@ -29,6 +29,17 @@ from .extensions import csrf, htmx, limiter
 from .spotzee import SpotzeeClient
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def init_logging() -> None:
+    """The app's own log lines (`backend.*`, `frontend.*`) at INFO on stderr, whatever serves
+    it. gunicorn configures only its own loggers, which left these lines nowhere. Where
+    logging is already set up (a handler on the root logger: the brand's dictConfig, pytest),
+    basicConfig adds nothing and the lines go to what is there."""
+    logging.basicConfig(format=LOG_FORMAT)
+    for name in ("backend", "frontend"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -50,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     if test_config is not None:
         app.config.update(test_config)
-    logging.getLogger("backend").setLevel(logging.INFO)
+    init_logging()
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -40,7 +40,9 @@ def port_from_env(value: str | None, default: int, variable: str) -> int:
 
 def serve(app: Flask, *, name: str, host: str, port: int, port_variable: str) -> None:
     """Serve `app` threaded on host:port until interrupted."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The web app's factory may have configured logging already (see backend.init_logging).
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger().setLevel(logging.INFO)
     # Werkzeug's own access log would duplicate the apps' request logs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # Werkzeug prints its own advice and exits on a busy port; check first to name the variable.

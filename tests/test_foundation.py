@@ -146,3 +146,24 @@ def test_every_response_says_how_long_the_server_spent(client) -> None:
     timing = client.get("/healthz").headers["Server-Timing"]
     assert timing.startswith("app;dur=")
     assert float(timing.split("dur=")[1]) >= 0
+
+
+def test_the_apps_log_lines_reach_stderr_under_any_server(tmp_path) -> None:
+    """gunicorn configures only its own loggers; the app's lines (the relay's and the Spotzee
+    client's, with their request ids) must still be written somewhere."""
+    script = (
+        "import logging; from backend import create_app; create_app(); "
+        "logging.getLogger('frontend.relay').info('relay line'); "
+        "logging.getLogger('backend.spotzee').info('client line')"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "APP_DATABASE": str(tmp_path / "app.sqlite3")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "INFO frontend.relay relay line" in result.stderr
+    assert "INFO backend.spotzee client line" in result.stderr
