@@ -7,8 +7,8 @@ would deploy it), each on a free port, and measures:
   server time for GET /preferences divided by 100 ms (goal <= 1.5; the upstream calls run
   together, so the floor is 1).
 - toggle_relay_ratio: median time of one switch change through the web app over the
-  median of the same PATCH /subscriptions/me sent straight to the sandbox, measured
-  alternately (goal <= 2.0; two HTTP hops instead of one).
+  median of the same PATCH /subscriptions/me (the relay's own headers) sent straight to the
+  sandbox, measured alternately (goal <= 2.0; two HTTP hops instead of one).
 - mints_per_expired_burst and idle_hour_mints: in Chromium, with Playwright's clock.
 - first_visit_bytes, first_visit_js_gzip_bytes, repeat_visit_bytes: what a browser
   downloads for the preference page, cold and warm.
