@@ -49,21 +49,20 @@ def connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-_local = threading.local()
-
-
-def reader(path: str) -> sqlite3.Connection:
+def reader() -> sqlite3.Connection:
     """This thread's connection for look-ups. Every signed-in request looks its customer up,
-    and opening a connection costs several times the query, so each thread keeps one.
-    SQLite reads see every committed write, so a kept connection is never stale."""
-    connections: dict[str, sqlite3.Connection] = _local.__dict__.setdefault("connections", {})
-    conn = connections.get(path)
+    and opening a connection costs several times the query, so each thread keeps one (held
+    by the app, so it goes when the app goes). SQLite reads see every committed write, so a
+    kept connection is never stale."""
+    local = current_app.extensions["customer_connections"]
+    conn = getattr(local, "conn", None)
     if conn is None:
-        conn = connections[path] = connect(path)
+        conn = local.conn = connect(current_app.config["DATABASE"])
     return conn
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["customer_connections"] = threading.local()
     conn = connect(app.config["DATABASE"])
     try:
         with conn:
@@ -97,15 +96,13 @@ def _customer(row: sqlite3.Row | None) -> Customer | None:
 
 
 def find(customer_id: int) -> Customer | None:
-    conn = reader(current_app.config["DATABASE"])
-    row = conn.execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    row = reader().execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
     return _customer(row)
 
 
 def authenticate(email: str, password: str) -> Customer | None:
     """The customer with this email and password, or None (in constant-ish time)."""
-    conn = reader(current_app.config["DATABASE"])
-    row = conn.execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()
+    row = reader().execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()
     if row is None:
         check_password_hash(_UNKNOWN_USER_HASH, password)
         return None
