@@ -25,6 +25,9 @@ from flask import g, has_request_context
 API_VERSION = "2026-04-28"
 ALLOWED = frozenset({("PATCH", "/subscriptions/me"), ("GET", "/users/me")})
 TOKEN_HEADERS = ("X-Spotzee-Contact-Token", "X-Spotzee-User-Token")
+# Kept-alive connections to Spotzee per process: one for each call in flight, and more than
+# a worker has threads (urllib3 keeps one by default and opens and drops the others).
+POOL_SIZE = 32
 
 log = logging.getLogger("frontend.relay")
 
@@ -145,8 +148,8 @@ def connection_pool(base_url: str) -> urllib3.PoolManager:
     proxy = None if proxy_bypass(url.hostname or "") else getproxies().get(url.scheme)
     ca_certs = os.environ.get("REQUESTS_CA_BUNDLE") or requests.certs.where()
     if proxy:
-        return urllib3.ProxyManager(proxy, ca_certs=ca_certs)
-    return urllib3.PoolManager(ca_certs=ca_certs)
+        return urllib3.ProxyManager(proxy, maxsize=POOL_SIZE, ca_certs=ca_certs)
+    return urllib3.PoolManager(maxsize=POOL_SIZE, ca_certs=ca_certs)
 
 
 def error_envelope(content: bytes) -> dict[str, Any]:

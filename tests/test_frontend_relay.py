@@ -4,6 +4,7 @@ the plain-form fallback, and the rule that it never touches the secret key."""
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import re
 from pathlib import Path
 
@@ -306,3 +307,16 @@ def test_htmx_answers_carry_no_tokens_in_their_forms(web) -> None:
     page = web.client.get("/preferences").get_data(as_text=True)
     assert page.count('name="csrf_token"') >= html.count("<form")
     assert 'name="contact_token"' in page
+
+
+def test_concurrent_changes_keep_their_connections_to_spotzee(sandbox, caplog) -> None:
+    """One relay serves every thread of a worker. Its pool keeps a connection for each
+    call in flight, rather than opening new ones and throwing them away (urllib3's default
+    pool keeps one, and warns about every other)."""
+    relay = Relay(sandbox.api, PUBLISHABLE_KEY, timeout=(1, 5))
+    token = sandbox.mint()
+    sandbox.fault(method="GET", path="/users/me", latency_ms=300, count=8)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: relay.current_contact(token), range(8)))
+    assert [answer["external_id"] for answer in answers] == [JANE] * 8
+    assert "pool is full" not in caplog.text
