@@ -175,7 +175,7 @@ class SpotzeeClient:
             request_id = response.headers.get("X-Request-Id")
             self._log(method, path, response.status_code, started, attempt, request_id)
             if response.status_code < 400:
-                return response.json() if response.content else None
+                return answer_of(method, path, response)
             error = self._error(method, path, response)
             wait = self._retry_wait(response, error, attempt)
             if wait is None:
@@ -240,6 +240,22 @@ class SpotzeeClient:
             MAX_ATTEMPTS,
             request_id or "-",
         )
+
+
+def answer_of(method: str, path: str, response: requests.Response) -> Any:
+    """A successful answer's JSON. One that is not JSON (a proxy's page, say) means Spotzee
+    was not reached as far as we can tell: unavailable, never a 500 of ours."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise SpotzeeUnavailable(
+            f"{method} {path}: the answer was not Spotzee's JSON",
+            status=502,
+            code=None,
+            request_id=response.headers.get("X-Request-Id"),
+        ) from None
 
 
 def backoff(attempt: int) -> float:

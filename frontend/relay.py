@@ -110,12 +110,19 @@ class Relay:
         )
         if not 200 <= response.status < 300:
             raise failure_from(response)
-        return json.loads(response.data)
+        try:
+            return json.loads(response.data)
+        except ValueError:  # a proxy's page, say: a bad gateway, never a 500 of ours
+            raise unreadable(request_id) from None
 
     def set_states(self, token: str, changes: list[tuple[int, int]]) -> list[dict[str, Any]]:
         """PATCH /subscriptions/me; return the full refreshed list of public states."""
         body = [{"subscription_id": sub_id, "state": state} for sub_id, state in changes]
-        return self.call("PATCH", "/subscriptions/me", token, body)["results"]
+        answer = self.call("PATCH", "/subscriptions/me", token, body)
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list):
+            raise unreadable(None)
+        return results
 
     def current_contact(self, token: str) -> dict[str, Any]:
         return self.call("GET", "/users/me", token)
@@ -160,6 +167,10 @@ def error_envelope(content: bytes) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def unreadable(request_id: str | None) -> RelayFailure:
+    return RelayFailure(502, None, "Spotzee's answer could not be read.", request_id)
 
 
 def failure_from(response: urllib3.BaseHTTPResponse) -> RelayFailure:

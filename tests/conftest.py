@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import re
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,3 +75,34 @@ def web(sandbox: Sandbox, tmp_path) -> Web:
         }
     )
     return Web(app, sandbox)
+
+
+class ProxyPage(http.server.BaseHTTPRequestHandler):
+    """What can sit between the app and Spotzee when something goes wrong on the way: an
+    HTML page with a 200 status, whatever was asked."""
+
+    def answer(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b"<html><body>Please sign in to the network first.</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PATCH = answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def proxy_page() -> Iterator[str]:
+    """The base URL of a server that answers everything with ProxyPage."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ProxyPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api/client"
+    finally:
+        server.shutdown()
+        server.server_close()

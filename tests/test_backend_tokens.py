@@ -239,3 +239,14 @@ def test_no_key_or_token_leaks_into_logs_or_other_responses(web, caplog) -> None
 
 def test_the_client_never_shows_its_key(web) -> None:
     assert SECRET_KEY not in repr(web.app.extensions["spotzee"])
+
+
+def test_an_answer_that_is_not_spotzees_json_is_unavailable_not_a_500(web, proxy_page) -> None:
+    web.sign_in()
+    web.app.extensions["spotzee"].base_url = proxy_page
+    minted = web.mint()
+    assert minted.status_code == 503
+    assert minted.headers["Retry-After"]
+    page = web.client.get("/preferences")
+    assert page.status_code == 503
+    assert "try again" in page.get_data(as_text=True).lower()

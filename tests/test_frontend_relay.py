@@ -320,3 +320,13 @@ def test_concurrent_changes_keep_their_connections_to_spotzee(sandbox, caplog) -
         answers = list(pool.map(lambda _: relay.current_contact(token), range(8)))
     assert [answer["external_id"] for answer in answers] == [JANE] * 8
     assert "pool is full" not in caplog.text
+
+
+def test_an_answer_that_is_not_spotzees_json_is_a_bad_gateway_not_a_500(web, proxy_page) -> None:
+    web.app.extensions["relay"] = Relay(proxy_page, PUBLISHABLE_KEY, timeout=(1, 2))
+    web.sign_in()
+    response = change(web, 15, on=True)
+    assert response.status_code == 502
+    html = response.get_data(as_text=True)
+    assert "not saved" in html
+    assert "Try again" in html
