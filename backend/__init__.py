@@ -39,7 +39,9 @@ def init_logging() -> None:
     basicConfig adds nothing and the lines go to what is there."""
     logging.basicConfig(format=LOG_FORMAT)
     for name in ("backend", "frontend"):
-        logging.getLogger(name).setLevel(logging.INFO)
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:  # a level set by the brand stays
+            logger.setLevel(logging.INFO)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

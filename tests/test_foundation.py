@@ -167,3 +167,25 @@ def test_the_apps_log_lines_reach_stderr_under_any_server(tmp_path) -> None:
     assert result.returncode == 0, result.stderr
     assert "INFO frontend.relay relay line" in result.stderr
     assert "INFO backend.spotzee client line" in result.stderr
+
+
+def test_a_brands_logging_configuration_is_left_as_it_is(tmp_path) -> None:
+    script = (
+        "import logging, sys; "
+        "logging.basicConfig(stream=sys.stdout, format='%(name)s %(message)s'); "
+        "logging.getLogger('frontend').setLevel(logging.WARNING); "
+        "from backend import create_app; create_app(); "
+        "logging.getLogger('frontend.relay').info('quiet line'); "
+        "logging.getLogger('backend.spotzee').info('client line')"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "APP_DATABASE": str(tmp_path / "app.sqlite3")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "backend.spotzee client line\n"
+    assert "line" not in result.stderr
