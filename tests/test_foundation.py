@@ -148,14 +148,8 @@ def test_every_response_says_how_long_the_server_spent(client) -> None:
     assert float(timing.split("dur=")[1]) >= 0
 
 
-def test_the_apps_log_lines_reach_stderr_under_any_server(tmp_path) -> None:
-    """gunicorn configures only its own loggers; the app's lines (the relay's and the Spotzee
-    client's, with their request ids) must still be written somewhere."""
-    script = (
-        "import logging; from backend import create_app; create_app(); "
-        "logging.getLogger('frontend.relay').info('relay line'); "
-        "logging.getLogger('backend.spotzee').info('client line')"
-    )
+def fresh_interpreter(script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run `script` in a new Python, as a server such as gunicorn would load the app."""
     result = subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", script],
         cwd=ROOT,
@@ -165,6 +159,18 @@ def test_the_apps_log_lines_reach_stderr_under_any_server(tmp_path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_the_apps_log_lines_reach_stderr_under_any_server(tmp_path) -> None:
+    """gunicorn configures only its own loggers; the app's lines (the relay's and the Spotzee
+    client's, with their request ids) must still be written somewhere."""
+    script = (
+        "import logging; from backend import create_app; create_app(); "
+        "logging.getLogger('frontend.relay').info('relay line'); "
+        "logging.getLogger('backend.spotzee').info('client line')"
+    )
+    result = fresh_interpreter(script, tmp_path)
     assert "INFO frontend.relay relay line" in result.stderr
     assert "INFO backend.spotzee client line" in result.stderr
 
@@ -178,14 +184,6 @@ def test_a_brands_logging_configuration_is_left_as_it_is(tmp_path) -> None:
         "logging.getLogger('frontend.relay').info('quiet line'); "
         "logging.getLogger('backend.spotzee').info('client line')"
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env={**os.environ, "APP_DATABASE": str(tmp_path / "app.sqlite3")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+    result = fresh_interpreter(script, tmp_path)
     assert result.stdout == "backend.spotzee client line\n"
     assert "line" not in result.stderr
