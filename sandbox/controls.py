@@ -91,6 +91,9 @@ def parse_fault(body: Any) -> tuple[Fault, list[dict[str, str]]]:
     drop = body.get("drop", False)
     if not isinstance(drop, bool):
         bad("drop", "Must be true or false.")
+    after = body.get("after", False)
+    if not isinstance(after, bool):
+        bad("after", "Must be true or false.")
     count = body.get("count", 1)
     if not (validation.is_int(count) and count >= 1):
         bad("count", "Must be 1 or more.")
@@ -100,6 +103,7 @@ def parse_fault(body: Any) -> tuple[Fault, list[dict[str, str]]]:
         status=status if isinstance(status, int) else None,
         latency_ms=latency if isinstance(latency, int) else 0,
         drop=drop is True,
+        after=after is True,
         remaining=count if isinstance(count, int) else 1,
     )
     return fault, errors

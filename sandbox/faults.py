@@ -15,6 +15,9 @@ class Fault:
     latency_ms: int
     drop: bool
     remaining: int
+    # After the endpoint has run: the change is made (and its answer kept for idempotent
+    # replays), then the answer is late, lost or replaced. The outcome the client cannot see.
+    after: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method != method:
@@ -56,6 +59,7 @@ class Faults:
                     "status": f.status,
                     "latency_ms": f.latency_ms,
                     "drop": f.drop,
+                    "after": f.after,
                     "count": f.remaining,
                 }
                 for f in self._faults

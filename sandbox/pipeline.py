@@ -138,7 +138,9 @@ def before() -> Response | None:
                 return replay
 
     fault = state.faults.take(request.method, request.path)
-    if fault is not None:
+    if fault is not None and fault.after:
+        g.after_fault = fault
+    elif fault is not None:
         if fault.latency_ms:
             time.sleep(fault.latency_ms / 1000)
         if fault.drop:
@@ -197,6 +199,10 @@ def drop_connection() -> Response:
     g.dropped = True
     # Settle before closing: the client learns of the drop at once and may ask at once.
     settle(Response(status=500))
+    return close_connection()
+
+
+def close_connection() -> Response:
     # Werkzeug's server and gunicorn each expose the client's socket under their own name.
     connection = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
     if connection is not None:
@@ -217,7 +223,25 @@ def after(response: Response) -> Response:
         response.headers.update(g.rate_headers)
     if not g.get("settled"):
         settle(response)
+    fault = g.pop("after_fault", None)
+    if fault is not None:
+        return late_or_lost(response, fault)
     return response
+
+
+def late_or_lost(done: Response, fault: Any) -> Response:
+    """An `after` fault: the work is done and settled (a replay with the same
+    Idempotency-Key gets the kept answer); only this answer is late, lost or replaced."""
+    if fault.latency_ms:
+        time.sleep(fault.latency_ms / 1000)
+    if fault.drop:
+        return close_connection()
+    if fault.status is not None:
+        replaced = errors.problem(errors.for_status(fault.status))
+        replaced.headers["X-Request-Id"] = done.headers["X-Request-Id"]
+        replaced.headers["Spotzee-Version"] = API_VERSION
+        return replaced
+    return done
 
 
 def settle(response: Response) -> None:

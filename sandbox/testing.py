@@ -69,7 +69,8 @@ class SandboxClient:
             sent.setdefault("Authorization", f"Bearer {key}")
         if token is not None:
             sent.setdefault("X-Spotzee-Contact-Token", token)
-        return self.http.request(method, f"{self.api}{path}", headers=sent, timeout=10, **kwargs)
+        kwargs.setdefault("timeout", 10)
+        return self.http.request(method, f"{self.api}{path}", headers=sent, **kwargs)
 
     def mint(self, external_id: str = "cust-9f4b21") -> str:
         response = self.call("POST", f"/users/{external_id}/sessions")

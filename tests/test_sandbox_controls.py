@@ -59,6 +59,34 @@ def test_a_dropped_connection_gets_no_answer_and_logs_status_0(sandbox) -> None:
     assert retried.status_code == 200 and "Idempotent-Replayed" not in retried.headers
 
 
+@pytest.mark.parametrize("fault", [{"drop": True}, {"status": 504}])
+def test_an_after_fault_makes_the_change_then_loses_its_answer(sandbox, fault) -> None:
+    """The ambiguous outcome: Spotzee saved the change, the caller never heard. A replay with
+    the same Idempotency-Key gets the kept answer and changes nothing more."""
+    sandbox.fault(method="PATCH", path="subscriptions/me", after=True, **fault)
+    token = sandbox.mint()
+    change = [{"subscription_id": 7, "state": 0}]
+    headers = {"Idempotency-Key": "ambiguous"}
+    if fault.get("drop"):
+        with pytest.raises(requests.ConnectionError):
+            sandbox.toggle(token, change, headers=headers)
+    else:
+        assert sandbox.toggle(token, change, headers=headers).status_code == 504
+    assert sandbox.states()[7] == 0
+    replayed = sandbox.toggle(token, change, headers=headers)
+    assert replayed.status_code == 200
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+
+
+def test_an_after_fault_with_latency_answers_late_but_is_done_at_once(sandbox) -> None:
+    sandbox.fault(method="PATCH", path="subscriptions/me", after=True, latency_ms=1500)
+    token = sandbox.mint()
+    change = [{"subscription_id": 7, "state": 0}]
+    with pytest.raises(requests.Timeout):
+        sandbox.toggle(token, change, headers={"Idempotency-Key": "late"}, timeout=0.5)
+    assert sandbox.states()[7] == 0
+
+
 def test_latency_delays_the_answer(sandbox) -> None:
     sandbox.fault(path="/users/", latency_ms=300)
     started = time.perf_counter()
