@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -11,21 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from sandbox.fixture import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
-from sandbox.testing import SandboxClient as Sandbox
 from sandbox.testing import running_sandbox
 
-SECRET_KEY = DEFAULT_SECRET_KEY
-PUBLISHABLE_KEY = DEFAULT_PUBLISHABLE_KEY
-JANE = "cust-9f4b21"
-OMAR = "cust-1a3b5c"
-
-
-def switch_is_on(html: str, subscription_id: int) -> bool:
-    """Whether the page shows this subscription type's switch as on."""
-    found = re.search(rf'<input[^>]*id="switch-{subscription_id}"[^>]*>', html)
-    assert found, f"no switch {subscription_id}"
-    return " checked" in found.group(0)
+from .support import PUBLISHABLE_KEY, SECRET_KEY, Sandbox
 
 
 @pytest.fixture

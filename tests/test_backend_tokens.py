@@ -9,7 +9,7 @@ import time
 import jwt
 import pytest
 
-from conftest import JANE, OMAR, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
+from tests.support import JANE, OMAR, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
 
 MINT_PATH = f"/api/client/users/{JANE}/sessions"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import urllib3
 
-from conftest import JANE, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
 from frontend.relay import Relay, RelayFailure, RelayRefused, connection_pool
+from tests.support import JANE, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
 
 ROOT = Path(__file__).resolve().parent.parent
 PATCHES = "/api/client/subscriptions/me"

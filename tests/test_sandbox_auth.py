@@ -8,7 +8,7 @@ import json
 import jwt
 import pytest
 
-from conftest import JANE, OMAR, PUBLISHABLE_KEY, SECRET_KEY
+from tests.support import JANE, OMAR, PUBLISHABLE_KEY, SECRET_KEY
 
 OTHER_SECRET = "sk_other_project_secret_0001"
 OTHER_PUBLISHABLE = "pk_other_project_publishable_0001"

@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
-from conftest import JANE, Sandbox
 from sandbox.testing import running_sandbox
+from tests.support import JANE, Sandbox
 
 
 def test_controls_are_404_unless_switched_on(tmp_path) -> None:

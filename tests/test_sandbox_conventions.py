@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import JANE, PUBLISHABLE_KEY, SECRET_KEY, Sandbox
 from sandbox.testing import running_sandbox
+from tests.support import JANE, PUBLISHABLE_KEY, SECRET_KEY, Sandbox
 
 REQUEST_ID = re.compile(r"^req_[0-9A-HJKMNP-TV-Z]{26}$")
 NEWS = [{"subscription_id": 7, "state": 0}]

@@ -15,9 +15,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from conftest import PUBLISHABLE_KEY, SECRET_KEY
 from sandbox.openapi import document
 from sandbox.testing import running_sandbox
+from tests.support import PUBLISHABLE_KEY, SECRET_KEY
 
 
 @pytest.fixture(scope="module")

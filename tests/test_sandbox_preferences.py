@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import JANE, OMAR
+from tests.support import JANE, OMAR
 
 PUBLIC_IDS = [7, 8, 12, 15, 21]
 ACCOUNT_SECURITY = 9  # the demo fixture's non-public type
