@@ -10,7 +10,7 @@ CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/d
 .PHONY: demo test lint unit e2e screenshots bench setup vendor vendor-optional browser clean
 
 demo: setup vendor-optional
-	@$(PY) scripts/demo.py
+	@$(PY) -m tooling.demo
 
 test: setup vendor browser lint unit e2e
 
@@ -25,14 +25,14 @@ $(STAMP):
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# htmx is fetched with npm pack and checked against scripts/vendor.sha256; never committed.
+# htmx is fetched with npm pack and checked against tooling/vendor.sha256; never committed.
 vendor: setup
-	@$(PY) scripts/fetch_vendor.py
+	@$(PY) -m tooling.fetch_vendor
 
 # The demo runs without htmx when npm is missing (every page works without JavaScript),
 # but never with a file whose checksum does not match.
 vendor-optional: setup
-	@$(PY) scripts/fetch_vendor.py; status=$$?; \
+	@$(PY) -m tooling.fetch_vendor; status=$$?; \
 	if [ $$status -eq 3 ]; then echo "Continuing without JavaScript: forms post normally."; \
 	elif [ $$status -ne 0 ]; then exit $$status; fi
 
@@ -59,11 +59,11 @@ e2e: setup vendor browser
 # Benchmarks (not part of `make test`): prints a table, writes bench/results.json.
 bench: setup vendor browser
 	@$(PY) -m pip install -qq --disable-pip-version-check -e '.[bench]'
-	@CHROMIUM="$(CHROMIUM)" $(PY) bench/run.py
+	@CHROMIUM="$(CHROMIUM)" $(PY) -m bench.run
 
 # Pictures of the main states for the README (docs/screenshots/), not part of `make test`.
 screenshots: setup vendor browser
-	@CHROMIUM="$(CHROMIUM)" $(PY) scripts/screenshots.py
+	@CHROMIUM="$(CHROMIUM)" $(PY) -m tooling.screenshots
 
 clean:
 	rm -rf $(VENV) static/vendor/*.js instance test-results

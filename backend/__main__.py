@@ -2,7 +2,7 @@
 
 import os
 
-from devserver import port_from_env, serve
+from tooling.devserver import port_from_env, serve
 
 from . import create_app
 

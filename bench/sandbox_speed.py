@@ -8,14 +8,11 @@ prints the median and 99th percentile next to the client's round trip.
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sandbox.fixture import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 from sandbox.testing import running_sandbox

@@ -4,7 +4,7 @@ import os
 
 from dotenv import load_dotenv
 
-from devserver import port_from_env, serve
+from tooling.devserver import port_from_env, serve
 
 from . import create_app
 

@@ -20,7 +20,7 @@ from typing import Any
 import requests
 from werkzeug.serving import make_server
 
-from devserver import KeepAliveHandler
+from tooling.devserver import KeepAliveHandler
 
 from . import create_app
 from .fixture import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY

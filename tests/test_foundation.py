@@ -13,7 +13,6 @@ import pytest
 from backend import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-FETCH = ROOT / "scripts" / "fetch_vendor.py"
 
 
 @pytest.fixture
@@ -111,7 +110,13 @@ def fetch(tmp_path: Path, lock_line: str, path: str) -> subprocess.CompletedProc
     lock = tmp_path / "vendor.sha256"
     lock.write_text(f"# test lock\n{lock_line}\n")
     return subprocess.run(  # noqa: S603
-        [sys.executable, str(FETCH), "--lock", str(lock), "--dest", str(tmp_path / "vendor")],
+        [
+            sys.executable,
+            "-m",
+            "tooling.fetch_vendor",
+            *("--lock", str(lock), "--dest", str(tmp_path / "vendor")),
+        ],
+        cwd=ROOT,
         env={**os.environ, "PATH": path},
         capture_output=True,
         text=True,
@@ -163,16 +168,16 @@ def fresh_interpreter(script: str, tmp_path: Path) -> subprocess.CompletedProces
 
 
 def test_the_apps_log_lines_reach_stderr_under_any_server(tmp_path) -> None:
-    """gunicorn configures only its own loggers; the app's lines (the relay's and the Spotzee
-    client's, with their request ids) must still be written somewhere."""
+    """gunicorn configures only its own loggers; the app's lines (the Spotzee client's one
+    line per call, with its request id) must still be written somewhere."""
     script = (
         "import logging; from backend import create_app; create_app(); "
-        "logging.getLogger('frontend.relay').info('relay line'); "
-        "logging.getLogger('backend.spotzee').info('client line')"
+        "logging.getLogger('frontend.errors').info('frontend line'); "
+        "logging.getLogger('spotzee').info('client line')"
     )
     result = fresh_interpreter(script, tmp_path)
-    assert "INFO frontend.relay relay line" in result.stderr
-    assert "INFO backend.spotzee client line" in result.stderr
+    assert "INFO frontend.errors frontend line" in result.stderr
+    assert "INFO spotzee client line" in result.stderr
 
 
 def test_a_brands_logging_configuration_is_left_as_it_is(tmp_path) -> None:
@@ -181,9 +186,9 @@ def test_a_brands_logging_configuration_is_left_as_it_is(tmp_path) -> None:
         "logging.basicConfig(stream=sys.stdout, format='%(name)s %(message)s'); "
         "logging.getLogger('frontend').setLevel(logging.WARNING); "
         "from backend import create_app; create_app(); "
-        "logging.getLogger('frontend.relay').info('quiet line'); "
-        "logging.getLogger('backend.spotzee').info('client line')"
+        "logging.getLogger('frontend.errors').info('quiet line'); "
+        "logging.getLogger('spotzee').info('client line')"
     )
     result = fresh_interpreter(script, tmp_path)
-    assert result.stdout == "backend.spotzee client line\n"
+    assert result.stdout == "spotzee client line\n"
     assert "line" not in result.stderr

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCK = ROOT / "scripts" / "vendor.sha256"
+LOCK = ROOT / "tooling" / "vendor.sha256"
 VENDOR = ROOT / "static" / "vendor"
 
 NPM_MISSING = 3

@@ -7,9 +7,8 @@ import signal
 import sys
 import time
 
-from stack import services
-
-from devserver import port_from_env
+from tooling.devserver import port_from_env
+from tooling.stack import services
 
 
 def main() -> int:

@@ -16,7 +16,7 @@ import sys
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-log = logging.getLogger("devserver")
+log = logging.getLogger("tooling.devserver")
 
 
 class KeepAliveHandler(WSGIRequestHandler):

@@ -6,40 +6,25 @@ preference page in light and dark, at desktop and phone width, and after a chang
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
-from stack import ROOT, services
+from playwright.sync_api import sync_playwright
 
-from devserver import free_port
+from tooling.browser import launch_options, sign_in
+from tooling.devserver import free_port
+from tooling.stack import ROOT, running, services
 
 OUT = ROOT / "docs" / "screenshots"
 
 
-def sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/preferences")
-    page.get_by_label("Email").fill("jane@example.com")
-    page.get_by_label("Password").fill("demo")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/preferences")
-
-
 def main() -> int:
-    data = Path(tempfile.mkdtemp(prefix="screenshots-"))
-    sandbox, app = services(app_port=free_port(), sandbox_port=free_port(), data=data)
-    executable = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
-    launch = {"executable_path": executable} if Path(executable).is_file() else {}
     OUT.mkdir(parents=True, exist_ok=True)
-    try:
-        for service in (sandbox, app):
-            service.start(quiet=True)
-            service.wait_ready()
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(**launch)
+    with tempfile.TemporaryDirectory(prefix="screenshots-") as data:
+        sandbox, app = services(app_port=free_port(), sandbox_port=free_port(), data=Path(data))
+        with running(sandbox, app), sync_playwright() as playwright:
+            browser = playwright.chromium.launch(**launch_options())
             shots = [
                 ("preferences-light", "light", 1024),
                 ("preferences-dark", "dark", 1024),
@@ -57,10 +42,6 @@ def main() -> int:
                 print(f"wrote docs/screenshots/{name}.png")
                 page.close()
             browser.close()
-    finally:
-        app.stop()
-        sandbox.stop()
-        shutil.rmtree(data, ignore_errors=True)
     return 0
 
 

@@ -1,6 +1,8 @@
-"""Start the sandbox and the web app as child processes and wait until both answer.
+"""A local stack: the sandbox and the web app as child processes, pointed at each other.
 
-Used by `make demo` (scripts/demo.py) and by the end-to-end suite (e2e/conftest.py).
+`make demo`, the end-to-end suite, the screenshots and the benchmarks all start one here:
+`services()` describes the two, `running()` starts them, waits until both answer, and
+stops them afterwards.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,13 +55,24 @@ class Service:
             time.sleep(0.1)
         raise RuntimeError(f"{self.name} did not answer on {self.url} within {timeout:.0f} s.")
 
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if not self.running():
             return
+        assert self.process is not None
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """Stop at once, mid-request, as a crash would (SIGKILL)."""
+        if self.running():
+            assert self.process is not None
             self.process.kill()
             self.process.wait()
 
@@ -97,3 +112,19 @@ def services(
         },
     )
     return sandbox, app
+
+
+@contextmanager
+def running(*stack: Service, quiet: bool = True) -> Iterator[None]:
+    """Start the services in order, each answering before the next starts; stop them all
+    (in reverse) however the block ends."""
+    started: list[Service] = []
+    try:
+        for service in stack:
+            service.start(quiet=quiet)
+            started.append(service)
+            service.wait_ready()
+        yield
+    finally:
+        for service in reversed(started):
+            service.stop()
