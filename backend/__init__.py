@@ -1,7 +1,9 @@
-"""The brand's web app: `create_app()` builds it, `python -m backend` serves it on :5000.
+"""The brand's web app: `create_app()` assembles it, `python -m backend` serves it on :5000.
 
-`backend/` is the server side that holds the Spotzee secret key; the customer-facing pages
-live in the `frontend` blueprint, which never sees that key.
+`backend/` is the brand's server side: configuration, sign-in, the token endpoint, and the
+only code that holds the Spotzee secret key (inside its `SecretClient`). The preference
+centre itself is the `frontend` package; it is handed what it may do with that key (mint a
+token, read a first render, read the saved states) for whoever the request is for.
 """
 
 from __future__ import annotations
@@ -11,34 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from flask_login import current_user
 
-from frontend import bp as frontend_bp
+import frontend
+from spotzee import ContactClient, SecretClient, Transport
 
-from . import (
-    assets,
-    auth,
-    config,
-    contact_session,
-    customers,
-    errors,
-    preference_page,
-    security,
-    timing,
-)
+from . import assets, auth, config, customers, security, timing, tokens
 from .extensions import csrf, htmx, limiter
-from .spotzee import SpotzeeClient
+from .first_render import FirstRenders
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+APP_LOGGERS = ("backend", "frontend", "spotzee")
 
 
 def init_logging() -> None:
-    """The app's own log lines (`backend.*`, `frontend.*`) at INFO on stderr, whatever serves
-    it. gunicorn configures only its own loggers, which left these lines nowhere. Where
-    logging is already set up (a handler on the root logger: the brand's dictConfig, pytest),
-    basicConfig adds nothing and the lines go to what is there."""
+    """The app's own log lines at INFO on stderr, whatever serves it. gunicorn configures
+    only its own loggers, which left these lines nowhere. Where logging is already set up
+    (a handler on the root logger: the brand's dictConfig, pytest), basicConfig adds
+    nothing and the lines go to what is there."""
     logging.basicConfig(format=LOG_FORMAT)
-    for name in ("backend", "frontend"):
+    for name in APP_LOGGERS:
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:  # a level set by the brand stays
             logger.setLevel(logging.INFO)
@@ -51,7 +46,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    app.config.from_mapping(config.from_environment(Path(app.instance_path)))
+    settings = config.from_environment(Path(app.instance_path))
+    settings.update(test_config or {})
+    # The secret key goes into the SecretClient and nowhere else: not into app.config,
+    # where any template could render it.
+    secret_key = settings.pop("SPOTZEE_SECRET_KEY", None) or config.spotzee_secret_key()
+    app.config.from_mapping(settings)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -61,8 +61,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_HEADERS_ENABLED=False,
     )
-    if test_config is not None:
-        app.config.update(test_config)
     init_logging()
 
     app.jinja_env.trim_blocks = True
@@ -74,25 +72,37 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     customers.init_app(app)
-    errors.init_app(app)
+    auth.init_app(app)
 
-    # The one Spotzee client holding the secret key, and what the rest of the app may use.
-    app.extensions["spotzee"] = SpotzeeClient(
+    # One transport to Spotzee for the whole process; the secret key stays in its client.
+    transport = Transport(
         app.config["SPOTZEE_API_BASE"],
-        app.config["SPOTZEE_SECRET_KEY"],
         connect_timeout=app.config["SPOTZEE_CONNECT_TIMEOUT"],
         read_timeout=app.config["SPOTZEE_READ_TIMEOUT"],
+        on_answer=timing.spotzee_answered,
     )
-    app.extensions["subscription_types"] = preference_page.SubscriptionTypeCache(
-        app.config["SUBSCRIPTION_TYPES_CACHE_SECONDS"]
+    server = SecretClient(transport, secret_key)
+    app.extensions["spotzee"] = server
+    renders = FirstRenders(
+        server,
+        deadline_seconds=app.config["PAGE_DEADLINE_SECONDS"],
+        types_ttl=app.config["SUBSCRIPTION_TYPES_CACHE_SECONDS"],
     )
-    # The frontend gets a way to mint a token for the signed-in customer, never the key.
-    app.extensions["mint_contact_session"] = contact_session.mint_for_signed_in_customer
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(contact_session.bp)
-    app.register_blueprint(preference_page.bp)
-    app.register_blueprint(frontend_bp)
+    # What the preference centre may do with the secret key: each for the contact of the
+    # request being served (the signed-in customer), never one the browser names.
+    frontend.init_app(
+        app,
+        contact_client=ContactClient(
+            transport,
+            app.config["SPOTZEE_PUBLISHABLE_KEY"],
+            reconcile_seconds=app.config["SPOTZEE_RECONCILE_SECONDS"],
+        ),
+        first_render=lambda: renders.load(current_user.external_id),
+        mint=lambda: server.mint_contact_session(current_user.external_id),
+        saved_states=lambda: renders.saved_states(current_user.external_id),
+    )
+    app.register_blueprint(tokens.bp)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -1,18 +1,23 @@
-"""Signing in and out, and `login_required` for the views that need a signed-in customer."""
+"""Signing in and out, and who the current customer is (Flask-Login's `current_user`).
+
+`flask_login.login_required` is the one sign-in guard, for the backend's routes and the
+frontend's alike. Its answer to a signed-out visit: a page load is sent to the sign-in form
+and back; anything else (an htmx change, a token request, a form post) is a 401, which the
+app's error path answers in the form the caller asked for.
+"""
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
-    g,
+    current_app,
     redirect,
     render_template,
     request,
@@ -20,9 +25,11 @@ from flask import (
     url_for,
 )
 from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
 
 from . import customers
-from .extensions import limiter
+from .customers import Customer
+from .extensions import limiter, login_manager
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("backend.auth")
@@ -30,31 +37,31 @@ log = logging.getLogger("backend.auth")
 FAILED_SIGN_INS = "5 per minute"
 
 
-@bp.before_app_request
-def load_customer() -> None:
-    if request.endpoint == "static":
-        return  # stylesheets and scripts need no customer (and no database look-up)
-    customer_id = session.get("customer_id")
-    g.customer = customers.find(customer_id) if isinstance(customer_id, int) else None
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    app.register_blueprint(bp)
 
 
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Pages redirect to the sign-in form; /api/ routes and htmx requests answer 401."""
+@login_manager.user_loader
+def load_customer(customer_id: str) -> Customer | None:
+    return customers.find(int(customer_id)) if customer_id.isdecimal() else None
 
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if g.customer is None:
-            if request.path.startswith("/api/") or request.headers.get("HX-Request"):
-                abort(401)
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
 
-    return wrapped
+@login_manager.unauthorized_handler
+def signed_out() -> Any:
+    """A signed-out page load goes to the sign-in form and back; nothing else is redirected
+    (an htmx request would swap the sign-in page into the list)."""
+    from_htmx = bool(current_app.htmx)  # type: ignore[attr-defined]
+    wanted = request.accept_mimetypes.best_match(["text/html", "application/json"], "text/html")
+    if request.method == "GET" and not from_htmx and wanted == "text/html":
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    abort(401)
 
 
 def safe_next(target: str | None) -> str:
     """Only a path on this site: no scheme, no host, no `//host` or `/\\host` tricks."""
-    default = url_for("preference_page.show")
+    default = url_for("frontend.page")
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default
     parts = urlsplit(target)
@@ -79,7 +86,7 @@ def login() -> Any:
     """Show the sign-in form, or sign a customer in."""
     next_url = safe_next(request.values.get("next"))
     if request.method == "GET":
-        if g.customer is not None:
+        if current_user.is_authenticated:
             return redirect(next_url, code=303)
         return render_template("login.html", next=next_url, email="")
     email = request.form.get("email", "")
@@ -94,7 +101,7 @@ def login() -> Any:
         ), 401
     # A new session at sign-in: nothing from before it (including its CSRF token) survives.
     session.clear()
-    session["customer_id"] = customer.id
+    login_user(customer)
     log.info("customer %s signed in", customer.id)
     return redirect(next_url, code=303)
 
@@ -102,5 +109,6 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Response:
     """End the session (POST, with the CSRF token, so no other site can sign anyone out)."""
+    logout_user()
     session.clear()
     return redirect(url_for("auth.login", signed_out=1), code=303)

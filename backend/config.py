@@ -1,7 +1,8 @@
 """Configuration read from the environment (and from a `.env` file when there is one).
 
-`.env.example` documents every variable. The secret key is read here and used only by the
-Spotzee client in `backend/`; nothing under `frontend/`, `templates/` or `static/` sees it.
+`.env.example` documents every variable. The Spotzee secret key is read on its own
+(`spotzee_secret_key`) and handed straight to the `SecretClient`: it is never put in the
+Flask config, where every template could render it.
 """
 
 from __future__ import annotations
@@ -44,16 +45,25 @@ def flask_secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def spotzee_secret_key() -> str:
+    """The project's secret key (`sk_…`), for the SecretClient and nothing else."""
+    load_dotenv(ROOT / ".env", override=False)
+    return os.environ.get("SPOTZEE_SECRET_KEY") or DEFAULT_SECRET_KEY
+
+
 def from_environment(instance: Path) -> dict[str, Any]:
     load_dotenv(ROOT / ".env", override=False)
     return {
         "SECRET_KEY": flask_secret_key(instance),
         "SPOTZEE_API_BASE": os.environ.get("SPOTZEE_API_BASE", DEFAULT_API_BASE).rstrip("/"),
-        "SPOTZEE_SECRET_KEY": os.environ.get("SPOTZEE_SECRET_KEY") or DEFAULT_SECRET_KEY,
         "SPOTZEE_PUBLISHABLE_KEY": os.environ.get("SPOTZEE_PUBLISHABLE_KEY")
         or DEFAULT_PUBLISHABLE_KEY,
         "SPOTZEE_CONNECT_TIMEOUT": _float("SPOTZEE_CONNECT_TIMEOUT", 3.05),
         "SPOTZEE_READ_TIMEOUT": _float("SPOTZEE_READ_TIMEOUT", 10.0),
+        # How long a change whose answer was lost is asked after before giving up.
+        "SPOTZEE_RECONCILE_SECONDS": _float("SPOTZEE_RECONCILE_SECONDS", 10.0),
+        # The preference page answers within this, Spotzee slow or not.
+        "PAGE_DEADLINE_SECONDS": _float("PAGE_DEADLINE_SECONDS", 5.0),
         "SUBSCRIPTION_TYPES_CACHE_SECONDS": _int("SUBSCRIPTION_TYPES_CACHE_SECONDS", 60),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD") or "demo",
         "DATABASE": os.environ.get("APP_DATABASE") or str(instance / "app.sqlite3"),

@@ -36,10 +36,19 @@ _UNKNOWN_USER_HASH = generate_password_hash("not-a-real-password")
 
 @dataclass(frozen=True)
 class Customer:
+    """A signed-in customer, as Flask-Login's `current_user` (its user protocol below)."""
+
     id: int
     email: str
     external_id: str
     name: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
 
 
 def connect(path: str) -> sqlite3.Connection:

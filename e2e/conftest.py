@@ -8,40 +8,29 @@ customer); tests that need the sandbox's controls then say so and do not run.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Response
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
-from devserver import free_port
-from sandbox.fixture import DEFAULT_SECRET_KEY
 from sandbox.testing import SandboxClient
-from scripts.stack import Service, services
+from tooling.browser import launch_options
+from tooling.devserver import free_port
+from tooling.stack import Service, running, services
 
+from .support import sign_in, watch_for_secrets
 
-def system_chromium() -> str | None:
-    candidate = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
-    return candidate if Path(candidate).is_file() else None
+# The local stack's web app waits less for Spotzee than a deployment would, so that tests
+# of a slow or lost answer take seconds.
+STACK_ENV = {"SPOTZEE_READ_TIMEOUT": "3", "SPOTZEE_RECONCILE_SECONDS": "4"}
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Use the machine's Chromium when it has one; Playwright's own download otherwise."""
-    executable = system_chromium()
-    args = [
-        *browser_type_launch_args.get("args", []),
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-    ]
-    launch = {**browser_type_launch_args, "args": args}
-    if executable:
-        launch["executable_path"] = executable
-    return launch
+    return launch_options(**browser_type_launch_args)
 
 
 @pytest.fixture(scope="session")
@@ -52,17 +41,11 @@ def stack(
         yield None
         return
     data = tmp_path_factory.mktemp("stack")
-    sandbox, app = services(app_port=free_port(), sandbox_port=free_port(), data=data)
-    started = []
-    try:
-        for service in (sandbox, app):
-            service.start(quiet=True)
-            started.append(service)
-            service.wait_ready()
+    sandbox, app = services(
+        app_port=free_port(), sandbox_port=free_port(), data=data, extra_env=STACK_ENV
+    )
+    with running(sandbox, app):
         yield sandbox, app
-    finally:
-        for service in reversed(started):
-            service.stop()
 
 
 @pytest.fixture(scope="session")
@@ -98,20 +81,6 @@ def signed_in(page: Page, base_url: str, sandbox: SandboxClient) -> Page:
     return page
 
 
-CUSTOMERS = {
-    "main": (
-        os.environ.get("E2E_EMAIL", "jane@example.com"),
-        os.environ.get("E2E_PASSWORD", os.environ.get("DEMO_PASSWORD", "demo")),
-    ),
-    "other": (
-        os.environ.get("E2E_OTHER_EMAIL", "omar@example.com"),
-        os.environ.get("E2E_OTHER_PASSWORD", os.environ.get("DEMO_PASSWORD", "demo")),
-    ),
-}
-# The key that must never reach a browser: the deployment's, or the sandbox demo key.
-SECRET_KEY = os.environ.get("SPOTZEE_SECRET_KEY") or DEFAULT_SECRET_KEY
-
-
 @pytest.fixture
 def spotzee_states(stack: tuple[Service, Service] | None) -> Any:
     """Read the main customer's states straight from Spotzee (the sandbox, with the secret
@@ -122,48 +91,12 @@ def spotzee_states(stack: tuple[Service, Service] | None) -> Any:
     return client.states
 
 
-def sign_in(page: Page, base_url: str, who: str = "main") -> None:
-    email, password = CUSTOMERS[who]
-    page.goto(f"{base_url}/preferences")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base_url}/preferences")
-
-
-def watch_for_secrets(context: BrowserContext) -> list[str]:
-    """Record every response the browser receives that carries the secret key."""
-    leaks: list[str] = []
-
-    def inspect(response: Response) -> None:
-        seen = str(response.headers)
-        if (
-            response.request.resource_type in ("document", "xhr", "fetch", "script", "stylesheet")
-            and not 300 <= response.status < 400
-        ):
-            seen += response.text()
-        if SECRET_KEY in seen:
-            leaks.append(response.url)
-
-    context.on("response", inspect)
-    return leaks
-
-
 @pytest.fixture(autouse=True)
 def no_secret_reaches_the_browser(context: BrowserContext) -> Iterator[list[str]]:
     """Across every journey: no response the browser receives contains the secret key."""
     leaks = watch_for_secrets(context)
     yield leaks
     assert leaks == [], f"the secret key reached the browser in {leaks}"
-
-
-def mints(sandbox: SandboxClient, external_id: str = "cust-9f4b21") -> int:
-    path = f"/api/client/users/{external_id}/sessions"
-    return sum(1 for entry in sandbox.log() if entry["path"] == path)
-
-
-def patches(sandbox: SandboxClient) -> list[int]:
-    return [e["status"] for e in sandbox.log() if e["path"] == "/api/client/subscriptions/me"]
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from conftest import sign_in
+from e2e.support import sign_in
 
 axe = Axe()
 PUSH = "Order updates by push"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from conftest import CUSTOMERS, sign_in
+from e2e.support import CUSTOMERS, sign_in
 
 
 def switches(page: Page) -> dict[str, bool]:

@@ -7,7 +7,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from conftest import mints, patches, sign_in, watch_for_secrets
+from e2e.support import mints, patches, sign_in, watch_for_secrets
 
 PUSH = "Order updates by push"
 TIPS = "In-app tips"
@@ -104,32 +104,6 @@ def test_an_idle_tab_mints_nothing(page: Page, base_url: str, sandbox) -> None:
     before = mints(sandbox)
     page.clock.run_for("01:00:00")
     assert mints(sandbox) == before
-
-
-def test_a_503_puts_the_switch_back_with_a_message_and_try_again_works(
-    signed_in: Page, sandbox
-) -> None:
-    page = signed_in
-    sandbox.fault(method="PATCH", path="subscriptions/me", status=503)
-    switch(page, PUSH).click()
-    expect(status(page)).to_contain_text(f"{PUSH}: not saved")
-    expect(switch(page, PUSH)).not_to_be_checked()
-    assert sandbox.states()[15] == 0
-    page.get_by_role("button", name="Try again").click()
-    expect(status(page)).to_have_text(f"{PUSH}: subscribed")
-    expect(switch(page, PUSH)).to_be_checked()
-    assert sandbox.states()[15] == 1
-
-
-def test_a_busy_switch_cannot_be_changed_twice(signed_in: Page, sandbox) -> None:
-    page = signed_in
-    sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=800)
-    switch(page, PUSH).click()
-    expect(switch(page, PUSH)).to_have_attribute("aria-busy", "true")
-    switch(page, PUSH).click(force=True)
-    expect(status(page)).to_have_text(f"{PUSH}: subscribed")
-    assert patches(sandbox) == [200]
-    assert sandbox.states()[15] == 1
 
 
 def test_an_ended_sign_in_says_sign_in_again_and_claims_nothing(

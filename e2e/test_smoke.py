@@ -2,6 +2,8 @@
 
 from playwright.sync_api import Page, expect
 
+from e2e.support import sign_in
+
 
 def test_home_page_loads_with_htmx_and_no_console_errors(
     page: Page, base_url: str, console_errors: list[str]
@@ -34,8 +36,6 @@ def test_home_page_is_served_with_a_strict_content_security_policy(
 def test_no_page_logs_an_error_or_a_csp_violation(
     page: Page, base_url: str, sandbox, console_errors: list[str]
 ) -> None:
-    from conftest import sign_in
-
     page.goto(f"{base_url}/login")
     sign_in(page, base_url)
     page.get_by_role("switch", name="In-app tips").click()

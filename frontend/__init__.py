@@ -1,13 +1,66 @@
-"""The customer-facing preference centre: htmx fragments, plain-form fallbacks, and the
-relay to Spotzee's browser endpoints.
+"""The preference centre: the page, its htmx fragments and their plain-form twins, the relay
+of each change to Spotzee, and the app's one error path.
 
-Nothing here imports the secret key or the code that holds it (`backend`'s Spotzee client
-and config); a test proves it. What it may spend is the publishable key, the contact
-session token the browser sends, and the minting capability the app hands it.
+Nothing here holds or imports the secret key, or the backend that holds it; a test proves
+it. What it may spend is the publishable key (in its `ContactClient`), the contact session
+token the browser sends, and the capabilities `init_app` is given: each acts with the
+secret key for the contact of the request being served, never for one the browser names.
 """
 
-from flask import Blueprint
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, current_app, url_for
+
+from spotzee import Contact, ContactClient, ContactSession, ContactSubscription
 
 bp = Blueprint("frontend", __name__)
 
-from . import views  # noqa: E402,F401 - registers the routes on bp
+
+@dataclass(frozen=True)
+class FirstRender:
+    """What the page shows first: the contact, its state on every public subscription type
+    (in the project's order), and a fresh contact session token for the page's script."""
+
+    contact: Contact
+    states: Sequence[ContactSubscription]
+    session: ContactSession
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    contact_client: ContactClient
+    first_render: Callable[[], FirstRender]
+    mint: Callable[[], ContactSession]
+    # The contact's state on every public type, read with the secret key: the truth to
+    # show when a change's outcome could not be learnt from Spotzee's answer.
+    saved_states: Callable[[], Sequence[ContactSubscription]]
+
+
+def init_app(
+    app: Flask,
+    *,
+    contact_client: ContactClient,
+    first_render: Callable[[], FirstRender],
+    mint: Callable[[], ContactSession],
+    saved_states: Callable[[], Sequence[ContactSubscription]],
+) -> None:
+    """Register the preference centre and the app's error path on `app`."""
+    app.extensions["frontend"] = Capabilities(contact_client, first_render, mint, saved_states)
+    app.jinja_env.globals["sign_in_url"] = sign_in_url
+    errors.init_app(app)
+    app.register_blueprint(bp)
+
+
+def sign_in_url() -> str:
+    """Where to sign in again and come back to the page (the view Flask-Login names)."""
+    return url_for(current_app.login_manager.login_view, next=url_for("frontend.page"))  # type: ignore[attr-defined]
+
+
+def capabilities() -> Capabilities:
+    return current_app.extensions["frontend"]
+
+
+from . import errors, views  # noqa: E402,F401 - views registers the routes on bp

@@ -1,10 +1,12 @@
-"""What the preference templates show: subscription states grouped by channel."""
+"""What the preference templates show: subscription states grouped by channel, and the
+message the live region announces."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+
+from spotzee import ContactSubscription, SubscriptionState
 
 # Channels customers manage, in the order the page shows them. Webhook types serve
 # integrations and are never shown to customers.
@@ -18,19 +20,20 @@ CHANNEL_LABELS = {
 
 @dataclass(frozen=True)
 class Preference:
+    """One subscription type on the page, in the state Spotzee last confirmed."""
+
     subscription_id: int
     name: str
-    channel: str
-    state: int
+    state: SubscriptionState
 
     @property
     def subscribed(self) -> bool:
-        return self.state in (1, 2)
+        return self.state.receives
 
     @property
     def confirmed(self) -> bool:
-        """State 2: the customer confirmed a double opt-in."""
-        return self.state == 2
+        """The customer confirmed a double opt-in (Spotzee's `opted_in`)."""
+        return self.state is SubscriptionState.OPTED_IN
 
 
 @dataclass(frozen=True)
@@ -43,22 +46,59 @@ class ChannelGroup:
     def subscription_ids(self) -> tuple[int, ...]:
         return tuple(p.subscription_id for p in self.preferences)
 
+    @property
+    def scope(self) -> Scope:
+        return Scope.of(self.channel)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an "unsubscribe from all" covers: one channel, or everything ("all")."""
+
+    name: str
+    subject: str  # how messages name it: "All email: unsubscribed"
+    label: str  # its button
+    question: str  # asked before anything changes
+
+    @classmethod
+    def of(cls, name: str) -> Scope | None:
+        if name == "all":
+            return cls(
+                "all",
+                "Everything",
+                "Unsubscribe from everything",
+                "Unsubscribe from every email, text message and notification?",
+            )
+        if name not in CHANNEL_LABELS:
+            return None
+        what = CHANNEL_LABELS[name].lower()
+        return cls(
+            name, f"All {what}", f"Unsubscribe from all {what}", f"Unsubscribe from all {what}?"
+        )
+
 
 @dataclass(frozen=True)
 class Message:
-    """What the live region announces after a change."""
+    """What the live region announces. `action` adds a way on: "sign_in" or "reload"."""
 
     kind: str  # "success" or "error"
     text: str
-    sign_in: bool = False
+    action: str | None = None
 
 
-def group_by_channel(states: Iterable[dict[str, Any]]) -> tuple[ChannelGroup, ...]:
-    """Group Spotzee subscription states ({subscription_id, state, name, channel}) by channel;
-    a channel with nothing in it is left out."""
-    items = [Preference(s["subscription_id"], s["name"], s["channel"], s["state"]) for s in states]
+def group_by_channel(states: Iterable[ContactSubscription]) -> tuple[ChannelGroup, ...]:
+    """Group subscription states by channel, in CHANNEL_LABELS order; a channel with nothing
+    in it, and any channel not listed there, is left out."""
+    by_channel: dict[str, list[Preference]] = {channel: [] for channel in CHANNEL_LABELS}
+    for s in states:
+        if s.channel in by_channel:
+            by_channel[s.channel].append(Preference(s.subscription_id, s.name, s.state))
     return tuple(
-        ChannelGroup(channel, label, preferences)
-        for channel, label in CHANNEL_LABELS.items()
-        if (preferences := tuple(p for p in items if p.channel == channel))
+        ChannelGroup(channel, CHANNEL_LABELS[channel], tuple(preferences))
+        for channel, preferences in by_channel.items()
+        if preferences
     )
+
+
+def all_subscription_ids(channels: Iterable[ChannelGroup]) -> tuple[int, ...]:
+    return tuple(i for group in channels for i in group.subscription_ids)

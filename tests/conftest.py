@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -47,21 +47,33 @@ class Web:
 
 
 @pytest.fixture
-def web(sandbox: Sandbox, tmp_path) -> Web:
+def make_web(sandbox: Sandbox, tmp_path) -> Callable[..., Web]:
+    """A web app wired to the sandbox, configured as a test needs it:
+    `make_web(PAGE_DEADLINE_SECONDS=1)`."""
     from backend import create_app
 
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(tmp_path / "app.sqlite3"),
-            "SPOTZEE_API_BASE": sandbox.api,
-            "SPOTZEE_SECRET_KEY": SECRET_KEY,
-            "SPOTZEE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
-            "SPOTZEE_READ_TIMEOUT": 2.0,
-            "SECRET_KEY": "test-only-flask-secret",
-        }
-    )
-    return Web(app, sandbox)
+    def make(**config: Any) -> Web:
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE": str(tmp_path / "app.sqlite3"),
+                "SPOTZEE_API_BASE": sandbox.api,
+                "SPOTZEE_SECRET_KEY": SECRET_KEY,
+                "SPOTZEE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+                "SPOTZEE_READ_TIMEOUT": 2.0,
+                "SPOTZEE_RECONCILE_SECONDS": 3.0,
+                "SECRET_KEY": "test-only-flask-secret",
+                **config,
+            }
+        )
+        return Web(app, sandbox)
+
+    return make
+
+
+@pytest.fixture
+def web(make_web: Callable[..., Web]) -> Web:
+    return make_web()
 
 
 class ProxyPage(http.server.BaseHTTPRequestHandler):

@@ -112,7 +112,7 @@ def test_sign_in_without_the_right_csrf_token_is_refused(web, token) -> None:
         data["csrf_token"] = token
     response = web.client.post("/login", data=data)
     assert response.status_code == 403
-    assert "security token" in response.get_data(as_text=True)
+    assert "Your session changed" in response.get_data(as_text=True)
 
 
 def test_every_page_carries_the_csrf_meta_tag(web) -> None:

@@ -73,8 +73,8 @@ def test_a_503_then_success_mints_once_with_one_idempotency_key(web) -> None:
     assert attempts[0]["idempotency_key"]
 
 
-def test_a_timeout_is_retried_with_the_same_key_and_mints_once(web) -> None:
-    web.app.extensions["spotzee"].timeout = (2.0, 0.3)
+def test_a_timeout_is_retried_with_the_same_key_and_mints_once(make_web) -> None:
+    web = make_web(SPOTZEE_READ_TIMEOUT=0.3)
     web.sign_in()
     web.sandbox.fault(path="sessions", latency_ms=700)
     assert web.mint().status_code == 200
@@ -147,6 +147,19 @@ def test_the_first_render_runs_its_upstream_calls_together(web) -> None:
     assert elapsed < 0.4, f"four calls of 200 ms took {elapsed:.2f} s"
 
 
+def test_a_hanging_spotzee_gets_the_unavailable_page_within_the_page_deadline(make_web) -> None:
+    web = make_web(PAGE_DEADLINE_SECONDS=1, SPOTZEE_READ_TIMEOUT=10)
+    web.sign_in()
+    web.sandbox.fault(path="/api/client/", latency_ms=4000, count=100)
+    started = time.monotonic()
+    response = web.client.get("/preferences")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "Your preferences are unchanged" in response.get_data(as_text=True)
+    assert elapsed < 3, f"answered after {elapsed:.1f} s, not by the 1 s deadline"
+
+
 def test_subscription_types_are_cached_between_renders(web) -> None:
     web.sign_in()
     web.client.get("/preferences")
@@ -193,7 +206,9 @@ def test_error_pages_are_friendly_html(web, method, path, status, title) -> None
 def test_htmx_requests_from_a_signed_out_browser_get_401(web) -> None:
     response = web.client.get("/preferences", headers={"HX-Request": "true"})
     assert response.status_code == 401
-    assert "Please sign in" in response.get_data(as_text=True)
+    fragment = response.get_data(as_text=True)
+    assert fragment.startswith('<div id="status"')
+    assert "You&#39;ve been signed out." in fragment and ">Sign in again</a>" in fragment
 
 
 def test_unexpected_errors_are_a_friendly_500_without_a_trace(web) -> None:
@@ -241,12 +256,16 @@ def test_the_client_never_shows_its_key(web) -> None:
     assert SECRET_KEY not in repr(web.app.extensions["spotzee"])
 
 
-def test_an_answer_that_is_not_spotzees_json_is_unavailable_not_a_500(web, proxy_page) -> None:
+def test_an_answer_that_is_not_spotzees_json_is_a_bad_gateway_not_a_500(
+    make_web, proxy_page
+) -> None:
+    """What answered was not Spotzee (a proxy's page): 502, with Retry-After, never a 500."""
+    web = make_web(SPOTZEE_API_BASE=proxy_page)
     web.sign_in()
-    web.app.extensions["spotzee"].base_url = proxy_page
     minted = web.mint()
-    assert minted.status_code == 503
+    assert minted.status_code == 502
+    assert minted.json["error"] == "upstream_error"
     assert minted.headers["Retry-After"]
     page = web.client.get("/preferences")
-    assert page.status_code == 503
+    assert page.status_code == 502
     assert "try again" in page.get_data(as_text=True).lower()

@@ -1,157 +1,151 @@
-// The preference page's contact session token, held in memory only.
+// The preference page's script: the contact session token, held in memory only, and the
+// order in which changes reach the server.
 //
-// Read once from the page (then removed from the DOM) and never written anywhere else: no
-// storage, cookie, URL, htmx history or console. Every htmx request to /preferences/ gets
-// the key and token headers. A token with under a minute left (counted from the server's
-// expires_in on the monotonic clock) is replaced first; a 401 from the relay gets one new
-// token and one replay. One mint serves every request waiting for it; an idle tab mints
-// nothing. Changes go one after another, so each answer is newer than the last, and
-// switches still waiting keep the customer's choice when an earlier answer re-renders.
-(function () {
+// The token is read once from the page (then removed from the DOM) and never written
+// anywhere else: no storage, cookie, URL, htmx history or console. Every htmx request for a
+// change carries the publishable key, the token and the CSRF token as headers. A token
+// with under a minute left is replaced first; a change the relay answers with "token
+// rejected" gets one new token and one replay. One mint serves every change waiting for
+// it, and an idle tab mints nothing. Changes go one after another, so each answer is newer
+// than the one before. Every word the customer reads comes from the server: this script
+// copies the page's own message templates into the live region.
+(() => {
   "use strict";
 
-  var REFRESH_MARGIN_MS = 60 * 1000;
-  var PREFERENCE_PATH = "/preferences/";
-  var TOKEN_REJECTED = "X-Contact-Token-Rejected";
-
-  var holder = document.getElementById("contact-session");
-  if (!holder || !window.htmx) {
+  const holder = document.getElementById("contact-session");
+  if (!holder) {
+    return;
+  }
+  if (!window.htmx) {
+    // htmx is missing or failed to load: the page stays the plain-form page (Save buttons
+    // shown, forms post normally), so every change is saved or visibly not.
+    document.documentElement.classList.add("without-htmx");
     return;
   }
 
-  var publishableKey = holder.dataset.publishableKey;
-  var token = holder.dataset.token;
-  // Monotonic: a wrong or changed wall clock does not matter.
-  var deadline = performance.now() + Number(holder.dataset.expiresIn) * 1000;
-  var minting = null;
+  const REFRESH_MARGIN_MS = 60 * 1000;
+  const TOKEN_REJECTED = "X-Contact-Token-Rejected";
+  const { publishableKey, mintUrl, changesUrl } = holder.dataset;
+  let token = holder.dataset.token;
+  // Counted on the monotonic clock from the server's expires_in: the browser's wall clock,
+  // which may be wrong, is never consulted.
+  let deadline = performance.now() + Number(holder.dataset.expiresIn) * 1000;
+  let minting = null;
   holder.remove();
-  forgetRenderedTokens(document);
-
-  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  var csrfToken = csrfMeta ? csrfMeta.content : "";
-  var replays = new WeakSet();
-  var sentWith = new WeakMap();
-  var queue = Promise.resolve();
-  var waiting = [];
-
-  function forgetRenderedTokens(root) {
-    // Hidden token fields are for the no-JavaScript forms only.
-    root.querySelectorAll('input[name="contact_token"]').forEach(function (input) {
-      input.remove();
-    });
+  // The hidden token fields are for the plain forms only; this script sends a header.
+  for (const field of document.querySelectorAll('input[name="contact_token"]')) {
+    field.remove();
   }
 
-  function tokenIsFresh() {
-    return Boolean(token) && deadline - performance.now() > REFRESH_MARGIN_MS;
-  }
+  const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+  const replayed = new WeakSet(); // requests already replayed once with a new token
+  const sentWith = new WeakMap(); // the token each element's last request carried
+  let queue = Promise.resolve();
+  let waiting = [];
 
-  function MintError(signedOut) {
-    this.signedOut = signedOut;
-  }
-
-  // Single flight: callers during a mint share it.
-  function mint() {
-    if (!minting) {
-      minting = fetch("/api/contact-session", {
-        method: "POST",
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
-      })
-        .then(function (response) {
-          if (!response.ok) {
-            // 401: signed out; 403: CSRF token stale. Only signing in again helps.
-            throw new MintError(response.status === 401 || response.status === 403);
-          }
-          return response.json();
-        })
-        .then(function (issued) {
-          token = issued.token;
-          deadline = performance.now() + Number(issued.expires_in) * 1000;
-        })
-        .finally(function () {
-          minting = null;
-        });
+  class MintFailed extends Error {
+    constructor(reason) {
+      super(reason);
+      this.reason = reason; // the name of the page's message template to show
     }
+  }
+
+  const tokenIsFresh = () => Boolean(token) && deadline - performance.now() > REFRESH_MARGIN_MS;
+  const isChange = (path) => typeof path === "string" && path.startsWith(changesUrl);
+  const formOf = (elt) => elt.closest("form");
+  const switchOf = (form) => form?.querySelector('input[role="switch"]') ?? null;
+
+  // Single flight: every change waiting for a token shares one mint.
+  function mint() {
+    minting ??= (async () => {
+      let response;
+      try {
+        response = await fetch(mintUrl, {
+          method: "POST",
+          credentials: "same-origin",
+          cache: "no-store",
+          headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
+        });
+      } catch {
+        throw new MintFailed("unavailable");
+      }
+      if (response.status === 401) {
+        throw new MintFailed("signed-out");
+      }
+      if (response.status === 403) {
+        throw new MintFailed("session-changed"); // the CSRF token no longer matches
+      }
+      if (!response.ok) {
+        throw new MintFailed("unavailable");
+      }
+      const issued = await response.json();
+      token = issued.token;
+      deadline = performance.now() + Number(issued.expires_in) * 1000;
+    })().finally(() => {
+      minting = null;
+    });
     return minting;
   }
 
-  function ensureFreshToken() {
-    return tokenIsFresh() ? Promise.resolve() : mint();
+  function enqueue(task) {
+    const run = queue.then(task, task);
+    queue = run.catch(() => {});
+    return run;
   }
 
-  function enqueue(task) {
-    var run = queue.then(task, task);
-    queue = run.catch(function () {});
-    return run;
+  // The one place a change is marked busy or done. A busy form's switch ignores the
+  // customer's clicks and Space until Spotzee has answered (our own replay goes through).
+  function setBusy(elt, busy) {
+    const form = formOf(elt) ?? elt;
+    for (const node of [form, switchOf(form)]) {
+      if (!node) {
+        continue;
+      }
+      if (busy) {
+        node.setAttribute("aria-busy", "true");
+      } else {
+        node.removeAttribute("aria-busy");
+      }
+    }
+  }
+
+  // Say in the live region what happened, in the words of the page's message template.
+  function announce(kind, subject) {
+    const status = document.getElementById("status");
+    const template = document.querySelector(`#script-messages template[data-message="${kind}"]`);
+    if (!status || !template) {
+      return;
+    }
+    const message = template.content.cloneNode(true);
+    for (const slot of message.querySelectorAll("[data-subject]")) {
+      slot.textContent = subject;
+    }
+    status.className = "notice notice-error";
+    status.replaceChildren(message);
+  }
+
+  // The change was not sent, or its answer never came: its switch goes back to the state
+  // Spotzee last confirmed, and the live region says why.
+  function putBack(elt, kind) {
+    const form = formOf(elt);
+    const control = switchOf(form);
+    const saved = form?.querySelector('input[name="previous_state"]');
+    if (control && saved) {
+      control.checked = saved.value !== "0";
+    }
+    setBusy(elt, false);
+    announce(kind, form?.dataset.subject ?? "");
   }
 
   function replayEvent(elt) {
     return elt.getAttribute("hx-trigger") || (elt.tagName === "FORM" ? "submit" : "click");
   }
 
-  function isPreferenceRequest(path) {
-    return typeof path === "string" && path.indexOf(PREFERENCE_PATH) === 0;
-  }
-
-  function switchIn(elt) {
-    var form = elt.closest("form");
-    return form ? form.querySelector('input[role="switch"]') : null;
-  }
-
-  function setBusy(elt, busy) {
-    var form = elt.closest("form") || elt;
-    form.setAttribute("aria-busy", busy ? "true" : "false");
-    var control = switchIn(elt);
-    if (control) {
-      control.setAttribute("aria-busy", busy ? "true" : "false");
-    }
-    if (!busy) {
-      form.removeAttribute("aria-busy");
-    }
-  }
-
-  function announce(text, signIn) {
-    var status = document.getElementById("status");
-    if (!status) {
-      return;
-    }
-    status.className = "notice notice-error";
-    status.textContent = text + " ";
-    if (signIn) {
-      var link = document.createElement("a");
-      link.href = "/login?next=/preferences";
-      link.textContent = "Sign in again";
-      status.appendChild(link);
-    }
-  }
-
-  // Not saved: back to the state Spotzee last confirmed.
-  function notSaved(elt, error) {
-    var form = elt.closest("form");
-    var control = switchIn(elt);
-    var previous = form ? form.querySelector('input[name="previous_state"]') : null;
-    if (control && previous) {
-      control.checked = previous.value === "1" || previous.value === "2";
-    }
-    setBusy(elt, false);
-    var label = form ? form.querySelector('input[name="name"]') : null;
-    var subject = label ? label.value : "Your change";
-    if (error && error.signedOut) {
-      announce(subject + ": not saved. You've been signed out.", true);
-    } else {
-      announce(
-        subject + ": not saved. We couldn't reach our messaging service. Please try again.",
-        false
-      );
-    }
-  }
-
-  // A busy switch ignores the customer's clicks (and Space); our own replay goes through.
+  // A busy switch ignores the customer's clicks (and Space, which clicks it).
   document.addEventListener(
     "click",
-    function (event) {
-      var target = event.target;
+    (event) => {
+      const target = event.target;
       if (event.isTrusted && target instanceof Element && target.closest('[aria-busy="true"]')) {
         event.preventDefault();
       }
@@ -159,100 +153,111 @@
     true
   );
 
-  // Before sending: confirm if asked, queue, make sure the token is fresh, then go.
-  document.body.addEventListener("htmx:confirm", function (event) {
-    var detail = event.detail;
-    if (!isPreferenceRequest(detail.path)) {
+  // Enter on a switch, or anything else, must never submit a switch's form the plain way:
+  // that is the path for pages without htmx, and its answer is a whole new page.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && event.target.matches?.('#preferences input[role="switch"]')) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener(
+    "submit",
+    (event) => {
+      if (event.target.matches?.("#preferences form.preference")) {
+        event.preventDefault();
+      }
+    },
+    true
+  );
+
+  // Before a change is sent: confirm if asked, wait its turn, make sure the token is fresh.
+  document.body.addEventListener("htmx:confirm", (event) => {
+    const { elt, path, question, issueRequest } = event.detail;
+    if (!isChange(path)) {
       return;
     }
     event.preventDefault();
-    var replay = replays.has(detail.elt);
-    if (detail.question && !replay && !window.confirm(detail.question)) {
+    if (question && !replayed.has(elt) && !window.confirm(question)) {
       return;
     }
-    setBusy(detail.elt, true);
-    enqueue(function () {
-      return ensureFreshToken().then(
-        function () {
-          return detail.issueRequest(true);
-        },
-        function (error) {
-          notSaved(detail.elt, error);
+    setBusy(elt, true);
+    enqueue(async () => {
+      if (!tokenIsFresh()) {
+        try {
+          await mint();
+        } catch (failure) {
+          replayed.delete(elt);
+          putBack(elt, failure.reason ?? "unavailable");
+          return;
         }
-      );
+      }
+      await issueRequest(true);
     });
   });
 
-  document.body.addEventListener("htmx:configRequest", function (event) {
-    if (!isPreferenceRequest(event.detail.path)) {
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    const { elt, path, headers } = event.detail;
+    if (!isChange(path)) {
       return;
     }
-    var headers = event.detail.headers;
-    sentWith.set(event.detail.elt, token);
-    headers["Authorization"] = "Bearer " + publishableKey;
-    headers["X-Spotzee-Contact-Token"] = token;
+    sentWith.set(elt, token);
+    headers.Authorization = `Bearer ${publishableKey}`;
     headers["X-Spotzee-User-Token"] = token;
     headers["X-CSRFToken"] = csrfToken;
   });
 
-  // Spotzee refused the token: one new token, one replay, never a loop.
-  document.body.addEventListener("htmx:beforeSwap", function (event) {
-    var xhr = event.detail.xhr;
-    var elt = event.detail.requestConfig.elt;
-    if (!isPreferenceRequest(event.detail.requestConfig.path)) {
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const { xhr, requestConfig } = event.detail;
+    if (!isChange(requestConfig.path)) {
       return;
     }
-    if (xhr.status !== 401) {
-      var answered = elt.closest("form");
-      waiting = Array.prototype.filter.call(
-        document.querySelectorAll('#preferences form[aria-busy="true"]'),
-        function (form) {
-          return form !== answered;
+    const elt = requestConfig.elt;
+    if (xhr.status === 401 && xhr.getResponseHeader(TOKEN_REJECTED) === "true" && !replayed.has(elt)) {
+      // Spotzee refused the token: one new token, one replay. A second refusal is swapped
+      // in like any other answer (it says the session has ended).
+      event.detail.shouldSwap = false;
+      replayed.add(elt);
+      // Only a change sent with the token we still hold asks for a new one; another change
+      // may have renewed it meanwhile.
+      const renewed = sentWith.get(elt) === token ? mint() : Promise.resolve();
+      renewed.then(
+        () => htmx.trigger(elt, replayEvent(elt)),
+        (failure) => {
+          replayed.delete(elt);
+          putBack(elt, failure.reason ?? "unavailable");
         }
       );
       return;
     }
-    event.detail.shouldSwap = false;
-    if (xhr.getResponseHeader(TOKEN_REJECTED) !== "true" || replays.has(elt)) {
-      replays.delete(elt);
-      notSaved(elt, new MintError(xhr.getResponseHeader(TOKEN_REJECTED) !== "true"));
-      return;
-    }
-    replays.add(elt);
-    // Only a request sent with the token we still hold asks for a new one.
-    var renewed = sentWith.get(elt) === token ? mint() : Promise.resolve();
-    renewed.then(
-      function () {
-        htmx.trigger(elt, replayEvent(elt));
-      },
-      function (error) {
-        replays.delete(elt);
-        notSaved(elt, error);
-      }
+    replayed.delete(elt);
+    // Switches still waiting their turn keep the customer's choice: the list this answer
+    // brings was rendered before they were sent, so it shows them as they were. They are
+    // put back after the swap and sent in their turn.
+    const answered = formOf(elt);
+    waiting = [...document.querySelectorAll('#preferences form[aria-busy="true"]')].filter(
+      (form) => form !== answered
     );
   });
 
-  document.body.addEventListener("htmx:afterRequest", function (event) {
-    var elt = event.detail.elt;
-    var replaying = event.detail.xhr && event.detail.xhr.status === 401 && replays.has(elt);
-    if (!replaying) {
-      replays.delete(elt);
+  document.body.addEventListener("htmx:afterSwap", () => {
+    for (const form of waiting) {
+      const rendered = document.getElementById(form.id);
+      if (rendered && rendered !== form) {
+        rendered.replaceWith(form);
+      }
+    }
+    waiting = [];
+  });
+
+  document.body.addEventListener("htmx:afterRequest", (event) => {
+    const elt = event.detail.elt;
+    if (!(event.detail.xhr?.status === 401 && replayed.has(elt))) {
       setBusy(elt, false);
     }
   });
 
-  document.body.addEventListener("htmx:sendError", function (event) {
-    notSaved(event.detail.elt, null);
-  });
-
-  document.body.addEventListener("htmx:afterSwap", function (event) {
-    waiting.forEach(function (form) {
-      var rendered = document.getElementById(form.id);
-      if (rendered && rendered !== form) {
-        rendered.replaceWith(form);
-      }
-    });
-    waiting = [];
-    forgetRenderedTokens(document);
+  // The app itself did not answer: nobody can say whether the change was made.
+  document.body.addEventListener("htmx:sendError", (event) => {
+    putBack(event.detail.elt, "connection-lost");
   });
 })();

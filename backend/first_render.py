@@ -1,0 +1,108 @@
+"""Everything the preference page needs on its first render, read with the secret key.
+
+`FirstRenders.load(external_id)` makes its upstream calls together (mint a token, read the
+contact, its subscription states, and the subscription types unless cached), so the page
+costs one round trip to Spotzee, not four, and answers within PAGE_DEADLINE_SECONDS however
+slow Spotzee is. Subscription types change rarely and are cached in the process.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+
+from frontend import FirstRender
+from spotzee import (
+    ContactSubscription,
+    SecretClient,
+    SpotzeeUnavailable,
+    SubscriptionState,
+    SubscriptionType,
+)
+
+
+class SubscriptionTypeCache:
+    """The project's subscription types, refreshed at most every `ttl` seconds."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._types: list[SubscriptionType] | None = None
+        self._fetched = 0.0
+
+    def fresh(self) -> list[SubscriptionType] | None:
+        with self._lock:
+            if self._types is not None and time.monotonic() - self._fetched < self.ttl:
+                return self._types
+            return None
+
+    def store(self, types: list[SubscriptionType]) -> None:
+        with self._lock:
+            self._types, self._fetched = types, time.monotonic()
+
+
+class FirstRenders:
+    """Loads first renders concurrently, each within a deadline."""
+
+    def __init__(self, client: SecretClient, *, deadline_seconds: float, types_ttl: float) -> None:
+        self.client = client
+        self.deadline_seconds = deadline_seconds
+        self.types = SubscriptionTypeCache(types_ttl)
+        self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="spotzee")
+
+    def load(self, external_id: str) -> FirstRender:
+        deadline = time.monotonic() + self.deadline_seconds
+        client = self.client
+        calls: dict[str, Future] = {
+            "session": self._pool.submit(
+                client.mint_contact_session, external_id, deadline=deadline
+            ),
+            "contact": self._pool.submit(client.get_contact, external_id, deadline=deadline),
+            "states": self._pool.submit(
+                client.list_contact_subscriptions, external_id, deadline=deadline
+            ),
+        }
+        cached_types = self.types.fresh()
+        if cached_types is None:
+            calls["types"] = self._pool.submit(client.list_subscription_types, deadline=deadline)
+        done, pending = wait(
+            calls.values(), timeout=deadline - time.monotonic(), return_when=FIRST_EXCEPTION
+        )
+        for future in calls.values():  # the first failure, in a stable order
+            if future in done and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+        if pending:
+            # The calls still running stop at the deadline on their own.
+            raise SpotzeeUnavailable(
+                f"Spotzee did not answer within {self.deadline_seconds:g} s", status=0
+            )
+        types = cached_types if cached_types is not None else calls["types"].result()
+        if cached_types is None:
+            self.types.store(types)
+        return FirstRender(
+            contact=calls["contact"].result(),
+            states=public_states(calls["states"].result(), types),
+            session=calls["session"].result(),
+        )
+
+    def saved_states(self, external_id: str) -> list[ContactSubscription]:
+        """The contact's state on every public type, read now, within the page deadline."""
+        deadline = time.monotonic() + self.deadline_seconds
+        types = self.types.fresh() or self.client.list_subscription_types(deadline=deadline)
+        states = self.client.list_contact_subscriptions(external_id, deadline=deadline)
+        return public_states(states, types)
+
+
+def public_states(
+    states: Sequence[ContactSubscription], types: Sequence[SubscriptionType]
+) -> list[ContactSubscription]:
+    """The states of public types only (the ones a customer may see and change), in the
+    project's order of types; a public type with no state reads unsubscribed."""
+    state_of = {s.subscription_id: s.state for s in states}
+    return [
+        ContactSubscription(t.id, t.name, t.channel, state_of.get(t.id, SubscriptionState(0)))
+        for t in types
+        if t.is_public
+    ]

@@ -1,0 +1,176 @@
+"""Paths that used to break, each tried as a customer would meet it: another tab, the Enter
+key, htmx that never loaded, Spotzee hanging, an answer lost after the change was made, and
+Spotzee killed mid-change. Nothing is lost and nothing is shown falsely."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from e2e.support import patches, sign_in
+
+PUSH = "Order updates by push"
+TIPS = "In-app tips"
+
+
+def switch(page: Page, name: str):
+    return page.get_by_role("switch", name=name)
+
+
+def status(page: Page):
+    return page.locator("#status")
+
+
+def assert_list_whole(page: Page) -> None:
+    """Every switch is still there, and no page was swapped into the list."""
+    expect(page.locator("#preferences").get_by_role("switch")).to_have_count(5)
+    expect(page.locator("#preferences header, #preferences footer, #preferences h1")).to_have_count(
+        0
+    )
+
+
+# -- another tab ------------------------------------------------------------------------
+
+
+def test_signed_out_in_another_tab_a_click_says_sign_in_again(signed_in: Page, sandbox) -> None:
+    page = signed_in
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.get_by_role("button", name="Sign out").click()
+    switch(page, PUSH).click()
+    expect(status(page)).to_contain_text(f"{PUSH}: not saved. You've been signed out.")
+    expect(status(page).get_by_role("link", name="Sign in again")).to_be_visible()
+    expect(switch(page, PUSH)).not_to_be_checked()
+    assert_list_whole(page)
+    assert patches(sandbox) == [] and sandbox.states()[15] == 0
+
+
+def test_signed_in_again_in_another_tab_a_click_says_reload(signed_in: Page, sandbox) -> None:
+    page = signed_in
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.get_by_role("button", name="Sign out").click()
+    sign_in(other, page.url.rsplit("/preferences", 1)[0])
+    switch(page, PUSH).click()
+    expect(status(page)).to_contain_text(f"{PUSH}: not saved. You signed in or out in another tab")
+    expect(switch(page, PUSH)).not_to_be_checked()
+    assert_list_whole(page)
+    status(page).get_by_role("link", name="Reload the page").click()
+    switch(page, PUSH).click()
+    expect(status(page)).to_have_text(f"{PUSH}: subscribed")
+    assert sandbox.states()[15] == 1
+
+
+# -- the keyboard -----------------------------------------------------------------------
+
+
+def test_enter_on_a_switch_never_leaves_the_page(signed_in: Page, sandbox) -> None:
+    page = signed_in
+    posted_pages: list[str] = []
+    page.on(
+        "request",
+        lambda r: posted_pages.append(r.url) if r.is_navigation_request() else None,
+    )
+    switch(page, PUSH).focus()
+    page.keyboard.press("Space")
+    expect(status(page)).to_have_text(f"{PUSH}: subscribed")
+    switch(page, PUSH).focus()  # the re-rendered switch
+    page.keyboard.press("Enter")
+    # Had Enter posted the form, the page would be gone before this next change.
+    switch(page, TIPS).focus()
+    page.keyboard.press("Space")
+    expect(status(page)).to_have_text(f"{TIPS}: subscribed")
+    assert posted_pages == []
+    assert_list_whole(page)
+    assert patches(sandbox) == [200, 200]
+
+
+# -- htmx missing -----------------------------------------------------------------------
+
+
+def test_without_htmx_the_page_is_the_plain_form_page(page: Page, base_url: str, sandbox) -> None:
+    page.route("**/vendor/htmx.min.js*", lambda route: route.abort())
+    sign_in(page, base_url)
+    form = page.locator("#preference-21")
+    save = form.get_by_role("button", name="Save")
+    expect(save).to_be_visible()
+    expect(page.get_by_text("Press Save after each change.")).to_be_visible()
+    expect(page.get_by_text("Each change is saved as you make it.")).to_be_hidden()
+    switch(page, TIPS).check()
+    save.click()
+    page.wait_for_url(f"{base_url}/preferences")
+    expect(status(page)).to_have_text(f"{TIPS}: subscribed")
+    assert sandbox.states()[21] == 1
+
+
+def test_with_htmx_there_are_no_save_buttons(signed_in: Page) -> None:
+    expect(signed_in.get_by_role("button", name="Save")).to_have_count(0)
+    expect(signed_in.get_by_text("Each change is saved as you make it.")).to_be_visible()
+
+
+# -- Spotzee slow, answers lost, Spotzee killed -----------------------------------------
+
+
+def test_spotzee_hanging_gets_the_honest_page_within_the_deadline(
+    signed_in: Page, base_url: str, sandbox
+) -> None:
+    page = signed_in
+    sandbox.fault(path="/api/client/", latency_ms=9000, count=20)
+    response = page.goto(f"{base_url}/preferences", timeout=8000)  # the deadline is 5 s
+    assert response is not None and response.status == 503
+    assert response.headers["retry-after"]
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Our messaging service is unavailable"
+    )
+
+
+def test_a_change_made_but_its_answer_lost_is_shown_saved(signed_in: Page, sandbox) -> None:
+    page = signed_in
+    sandbox.fault(method="PATCH", path="subscriptions/me", after=True, drop=True)
+    switch(page, PUSH).click()
+    expect(status(page)).to_have_text(f"{PUSH}: subscribed")
+    expect(switch(page, PUSH)).to_be_checked()
+    assert sandbox.states()[15] == 1
+
+
+def test_a_change_made_but_answered_too_late_is_shown_saved(signed_in: Page, sandbox) -> None:
+    page = signed_in
+    sandbox.fault(method="PATCH", path="subscriptions/me", after=True, latency_ms=5000)
+    switch(page, PUSH).click()
+    expect(status(page)).to_have_text(f"{PUSH}: subscribed", timeout=10_000)
+    expect(switch(page, PUSH)).to_be_checked()
+    assert sandbox.states()[15] == 1
+
+
+def test_spotzee_killed_mid_change_is_neither_saved_nor_not_saved(
+    signed_in: Page, base_url: str, sandbox, stack
+) -> None:
+    page = signed_in
+    spotzee = stack[0]
+    sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=3000)
+    switch(page, PUSH).click()
+    expect(switch(page, PUSH)).to_have_attribute("aria-busy", "true")
+    spotzee.kill()
+    try:
+        expect(status(page)).to_contain_text(
+            f"{PUSH}: We couldn't confirm whether it was saved", timeout=15_000
+        )
+        expect(status(page)).not_to_contain_text("not saved")
+        expect(page.get_by_role("button", name="Try again")).to_be_visible()
+    finally:
+        spotzee.start(quiet=True)
+        spotzee.wait_ready()
+    page.reload()
+    # Killed before the change was made: the page shows what Spotzee has, which is the truth.
+    expect(switch(page, PUSH)).not_to_be_checked()
+    assert sandbox.states()[15] == 0
+
+
+def test_spotzee_refusing_the_token_twice_says_the_session_ended(signed_in: Page, sandbox) -> None:
+    page = signed_in
+    sandbox.fault(method="PATCH", path="subscriptions/me", status=401, count=2)
+    switch(page, PUSH).click()
+    expect(status(page)).to_contain_text(f"{PUSH}: not saved. Your session has ended.")
+    expect(status(page)).not_to_contain_text("messaging service")
+    expect(status(page).get_by_role("link", name="Sign in again")).to_be_visible()
+    expect(switch(page, PUSH)).not_to_be_checked()
+    assert patches(sandbox) == [401, 401]

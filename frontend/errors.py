@@ -1,0 +1,248 @@
+"""The app's one error path: every failure, answered in the form the caller asked for.
+
+An htmx request gets a fragment: the live region saying what happened and what to do, and
+for a switch, the switch back in the state Spotzee last confirmed (so an error never
+replaces the list, and no switch is lost). A JSON caller (the page's script asking for a
+token) gets `{error, message}`. Anyone else gets a friendly page; a plain form whose change
+Spotzee did not make is sent back to the page with the message. Never a stack trace, never
+a secret.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+
+from flask import (
+    Flask,
+    Response,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from spotzee import ContactNotFound, NotAllowed, OutcomeUnknown, SpotzeeError
+
+from .model import Message
+from .relay import SwitchChange, from_htmx
+
+log = logging.getLogger("frontend.errors")
+
+# The marker the page's script looks for: "mint a new token and replay this request once".
+TOKEN_REJECTED_HEADER = "X-Contact-Token-Rejected"  # noqa: S105 - a header name
+RETRY_AFTER_SECONDS = "5"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One kind of failure: its status, a code for JSON callers, and the words for people.
+    `change_text` replaces `text` when a change was refused (it follows "X: not saved.")."""
+
+    status: int
+    code: str
+    title: str
+    text: str
+    change_text: str | None = None
+    action: str | None = None  # "sign_in" or "reload": the way on
+    headers: dict[str, str] = field(default_factory=dict)
+    # A change's outcome is unknown: say so instead of "not saved".
+    unknown: bool = False
+
+
+UNAVAILABLE = "Your preferences are unchanged. Please try again in a moment."
+UNREACHABLE = "We couldn't reach our messaging service. Please try again."
+
+HTTP_FAILURES = {
+    400: Failure(400, "bad_request", "That request didn't work",
+                 "Something in it wasn't right. Go back and try again."),
+    401: Failure(401, "not_signed_in", "Please sign in",
+                 "You've been signed out.", action="sign_in"),
+    403: Failure(403, "forbidden", "That wasn't allowed",
+                 "The page may have been open for a long time. Reload it and try again.",
+                 action="reload"),
+    404: Failure(404, "not_found", "Page not found", "There's nothing at this address."),
+    405: Failure(405, "method_not_allowed", "That request didn't work",
+                 "This page can't be used that way."),
+    413: Failure(413, "too_large", "That was too much", "The request was larger than we accept."),
+    429: Failure(429, "too_many_requests", "Too many attempts",
+                 "Please wait a minute before trying again.", headers={"Retry-After": "60"}),
+    500: Failure(500, "internal_error", "Something went wrong",
+                 "We've been told about it. Your preferences are unchanged."),
+}  # fmt: skip
+SESSION_CHANGED = Failure(
+    403,
+    "csrf_failed",
+    "Your session changed",
+    "You signed in or out in another tab, or this page is too old.",
+    action="reload",
+)
+
+
+def spotzee_failure(error: SpotzeeError) -> Failure:
+    """What a Spotzee failure means to the customer."""
+    if isinstance(error, OutcomeUnknown):
+        return Failure(
+            503,
+            "outcome_unknown",
+            "We couldn't confirm your change",
+            "We couldn't confirm whether it was saved: our messaging service stopped "
+            "answering. Reload the page in a moment to see what's saved.",
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+            unknown=True,
+        )
+    if isinstance(error, ContactNotFound):
+        return Failure(
+            404,
+            "contact_not_found",
+            "We couldn't find your subscription record",
+            "Please contact us and we'll sort it out.",
+        )
+    if error.token_rejected:
+        return Failure(
+            401,
+            "token_rejected",
+            "Your session has ended",
+            "Your session has ended.",
+            action="sign_in",
+            headers={TOKEN_REJECTED_HEADER: "true"},
+        )
+    if error.unavailable:
+        status = 502 if error.status >= 500 and error.status != 503 else 503
+        return Failure(
+            status,
+            "spotzee_unavailable" if status == 503 else "upstream_error",
+            "Our messaging service is unavailable",
+            UNAVAILABLE,
+            change_text=UNREACHABLE,
+            headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    if error.status == 404:
+        return Failure(
+            404,
+            "subscription_not_found",
+            "That subscription no longer exists",
+            "Reload the page to see the current list.",
+            change_text="That subscription no longer exists; reload the page to see the "
+            "current list.",
+        )
+    if error.status in (403, 422):
+        return Failure(
+            error.status, "refused", "That change wasn't accepted", error.message,
+            change_text=error.message.partition(": ")[2] or error.message,
+        )  # fmt: skip
+    return Failure(
+        502, "upstream_error", "We couldn't reach our messaging service", UNAVAILABLE,
+        change_text=UNREACHABLE,
+    )  # fmt: skip
+
+
+def is_change() -> bool:
+    """A request that asked for a change (every POST of the preference centre)."""
+    return request.method == "POST" and request.blueprint == "frontend"
+
+
+def wants_json() -> bool:
+    """JSON when the caller prefers it to HTML; /api/ routes speak JSON unless asked not to."""
+    offered = ["text/html", "application/json"]
+    if request.path.startswith("/api/"):
+        offered.reverse()
+    return request.accept_mimetypes.best_match(offered, offered[0]) == "application/json"
+
+
+def answer(failure: Failure, *, from_spotzee: bool = False) -> Response:
+    headers = {"Cache-Control": "no-store", **failure.headers}
+    if from_htmx():
+        response = htmx_answer(failure)
+    elif wants_json():
+        response = jsonify(error=failure.code, message=failure.text)
+    elif from_spotzee and is_change():
+        # A plain form whose change Spotzee did not make: back to the page, which shows
+        # the saved states, with the message (post/redirect/get).
+        flash(f"{subject()}: {change_words(failure)}", "error")
+        return redirect(url_for("frontend.page"), code=303)
+    else:
+        response = make_response(page(failure))
+    response.status_code = failure.status
+    response.headers.update(headers)
+    return response
+
+
+def subject() -> str:
+    change = SwitchChange.from_request()
+    return change.saved.name if change else "Your change"
+
+
+def change_words(failure: Failure) -> str:
+    if failure.unknown:
+        return failure.text
+    return f"not saved. {failure.change_text or failure.text}"
+
+
+def htmx_answer(failure: Failure) -> Response:
+    """The live region; for a switch, that switch back as last saved, with Try again."""
+    if not is_change():
+        message = Message("error", failure.text, failure.action)
+        return make_response(render_template("_status.html", message=message, oob=False))
+    message = Message("error", f"{subject()}: {change_words(failure)}", failure.action)
+    change = SwitchChange.from_request()
+    if change is None:
+        response = make_response(render_template("_status.html", message=message, oob=False))
+        response.headers["HX-Retarget"] = "#status"
+    else:
+        switch = render_template("_switch.html", preference=change.saved, retry=change.wanted)
+        status = render_template("_status.html", message=message, oob=True)
+        response = make_response(switch + status)
+        response.headers["HX-Retarget"] = f"#preference-{change.saved.subscription_id}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def page(failure: Failure) -> str:
+    retry = failure.status in (502, 503) or (failure.status == 500 and request.method == "GET")
+    return render_template(
+        "error.html",
+        status=failure.status,
+        title=failure.title,
+        message=failure.text,
+        action=failure.action,
+        retry_url=request.full_path.rstrip("?") if retry and request.method == "GET" else None,
+    )
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def session_changed(_error: CSRFError) -> Response:
+        # Signed out in another tab: the session holds no CSRF token any more, but what the
+        # customer needs to know is that they must sign in again.
+        if is_change() and not current_user.is_authenticated:
+            return answer(HTTP_FAILURES[401])
+        return answer(SESSION_CHANGED)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        failure = HTTP_FAILURES.get(error.code or 400, HTTP_FAILURES[400])
+        if error.code == 405 and error.valid_methods:
+            failure = replace(failure, headers={"Allow": ", ".join(error.valid_methods)})
+        return answer(failure)
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error: NotAllowed) -> Response:
+        log.info("refused: %s", error)
+        return answer(HTTP_FAILURES[400])
+
+    @app.errorhandler(SpotzeeError)
+    def spotzee_failed(error: SpotzeeError) -> Response:
+        log.warning("Spotzee call failed: %s", error)
+        return answer(spotzee_failure(error), from_spotzee=True)
+
+    @app.errorhandler(Exception)
+    def unexpected(_error: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return answer(HTTP_FAILURES[500])

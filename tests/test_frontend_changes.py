@@ -1,0 +1,352 @@
+"""Frontend: a change from the browser to Spotzee through the relay, its failures (each
+answered as a fragment that keeps the list whole), the ambiguous outcomes it reconciles,
+and the plain-form path."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import JANE, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
+
+PATCHES = "/api/client/subscriptions/me"
+
+
+def htmx_headers(token: str, csrf: str, key: str = PUBLISHABLE_KEY) -> dict[str, str]:
+    return {
+        "HX-Request": "true",
+        "Authorization": f"Bearer {key}",
+        "X-Spotzee-User-Token": token,
+        "X-CSRFToken": csrf,
+    }
+
+
+def change(
+    web,
+    subscription_id: int,
+    on: bool,
+    token: str | None = None,
+    htmx: bool = True,
+    csrf: str | None = None,
+    **headers: str,
+):
+    csrf = csrf or web.csrf("/")
+    token = token or web.sandbox.mint()
+    data = {"csrf_token": csrf, "previous_state": "0" if on else "1", "name": "Test type"}
+    if on:
+        data["subscribed"] = "1"
+    sent = htmx_headers(token, csrf) if htmx else {}
+    if not htmx:
+        data["contact_token"] = token
+    return web.client.post(
+        f"/preferences/subscriptions/{subscription_id}", data=data, headers={**sent, **headers}
+    )
+
+
+def patches(sandbox) -> list[dict]:
+    return [entry for entry in sandbox.log() if entry["path"] == PATCHES]
+
+
+def test_one_change_is_one_upstream_patch_rendering_the_full_list(web) -> None:
+    web.sign_in()
+    response = change(web, 15, on=True)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.startswith('<section id="preferences"')
+    assert "Order updates by push: subscribed" in html
+    assert html.count('role="switch"') == 5
+    assert len(patches(web.sandbox)) == 1
+    assert web.sandbox.states()[15] == 1
+
+
+def test_every_change_has_its_own_idempotency_key(web) -> None:
+    web.sign_in()
+    change(web, 15, on=True)
+    change(web, 15, on=False)
+    keys = [entry["idempotency_key"] for entry in patches(web.sandbox)]
+    assert len(keys) == 2 and len(set(keys)) == 2 and all(keys)
+
+
+@pytest.mark.parametrize("key", [SECRET_KEY, "pk_some_other_project_key_01", "nonsense"])
+def test_foreign_keys_are_refused_with_400(web, key) -> None:
+    web.sign_in()
+    csrf = web.csrf("/")
+    response = web.client.post(
+        "/preferences/subscriptions/7",
+        data={"csrf_token": csrf},
+        headers=htmx_headers(web.sandbox.mint(), csrf, key=key),
+    )
+    assert response.status_code == 400
+    assert patches(web.sandbox) == []
+
+
+def test_an_expired_token_is_a_401_with_the_marker_for_the_script(web) -> None:
+    web.sign_in()
+    token = web.sandbox.mint()
+    web.sandbox.advance(901)
+    response = change(web, 15, on=True, token=token)
+    assert response.status_code == 401
+    assert response.headers["X-Contact-Token-Rejected"] == "true"
+    # Swapped in only when the script's one replay was refused too: it says so plainly.
+    html = response.get_data(as_text=True)
+    assert "Test type: not saved. Your session has ended." in html
+    assert ">Sign in again</a>" in html and "messaging service" not in html
+    assert web.sandbox.states()[15] == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"), [({"status": 503}, 503), ({"status": 500}, 502), ({"status": 429}, 503)]
+)
+def test_spotzee_refusing_a_change_puts_the_switch_back_and_says_so(web, fault, status) -> None:
+    web.sign_in()
+    web.sandbox.fault(path="subscriptions/me", **fault)
+    response = change(web, 15, on=True)
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert response.headers["HX-Retarget"] == "#preference-15"
+    assert html.startswith('<form class="preference" id="preference-15"')
+    assert not switch_is_on(html, 15)  # back to off
+    assert "Test type: not saved. We couldn&#39;t reach our messaging service" in html
+    assert 'hx-swap-oob="true"' in html and ">Try again</button>" in html
+    assert len(patches(web.sandbox)) == 1  # Spotzee answered: no retry, nothing in doubt
+    assert web.sandbox.states()[15] == 0
+
+
+def test_an_unknown_type_is_a_404_naming_the_problem(web) -> None:
+    web.sign_in()
+    response = change(web, 404, on=True)
+    assert response.status_code == 404
+    assert "no longer exists" in response.get_data(as_text=True)
+
+
+def test_a_non_public_type_is_refused_with_a_message(web) -> None:
+    web.sign_in()
+    response = change(web, 9, on=False)
+    assert response.status_code == 403
+    assert "Test type: not saved." in response.get_data(as_text=True)
+
+
+# -- every error answer to htmx is a fragment: the list stays whole ---------------------
+
+
+def test_signed_out_htmx_changes_put_the_switch_back_and_say_sign_in_again(web) -> None:
+    response = change(web, 15, on=True)
+    assert response.status_code == 401
+    assert "X-Contact-Token-Rejected" not in response.headers
+    html = response.get_data(as_text=True)
+    assert response.headers["HX-Retarget"] == "#preference-15"
+    assert html.startswith('<form class="preference" id="preference-15"')
+    assert not switch_is_on(html, 15)
+    assert "Test type: not saved. You&#39;ve been signed out." in html
+    assert '<a href="/login?next=/preferences">Sign in again</a>' in html
+    assert "<header" not in html and "<footer" not in html
+    assert patches(web.sandbox) == []
+
+
+def test_a_change_after_signing_in_again_elsewhere_says_reload_not_a_page(web) -> None:
+    """Another tab signed in again: this tab's CSRF token is stale."""
+    web.sign_in()
+    stale = web.csrf("/preferences")
+    web.sign_in()  # a new session, a new CSRF token
+    response = change(web, 15, on=True, csrf=stale)
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert response.headers["HX-Retarget"] == "#preference-15"
+    assert not switch_is_on(html, 15)
+    assert "Test type: not saved. You signed in or out in another tab" in html
+    assert '<a href="/preferences">Reload the page</a>' in html
+    assert "<header" not in html
+    assert patches(web.sandbox) == []
+
+
+def test_an_htmx_unsubscribe_that_fails_answers_only_the_live_region(web) -> None:
+    response = unsubscribe(web, "email", [7, 8], confirmed=True)  # signed out
+    assert response.status_code == 401
+    assert response.headers["HX-Retarget"] == "#status"
+    html = response.get_data(as_text=True)
+    assert html.startswith('<div id="status"') and "Your change: not saved." in html
+
+
+# -- ambiguous outcomes: never "not saved" for a change Spotzee made --------------------
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"after": True, "drop": True},  # made, then the connection was lost
+        {"after": True, "latency_ms": 1500},  # made, then answered too late
+        {"latency_ms": 1500},  # still being made when the wait ran out
+        {"drop": True},  # lost before it was made
+    ],
+    ids=["made-then-dropped", "made-then-late", "slow", "dropped-before"],
+)
+def test_a_change_whose_answer_was_lost_is_asked_again_and_shown_saved(make_web, fault) -> None:
+    web = make_web(SPOTZEE_READ_TIMEOUT=0.5)
+    web.sign_in()
+    web.sandbox.fault(method="PATCH", path="subscriptions/me", **fault)
+    response = change(web, 15, on=True)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Order updates by push: subscribed" in html and switch_is_on(html, 15)
+    assert web.sandbox.states()[15] == 1
+    sent = patches(web.sandbox)
+    assert len({entry["idempotency_key"] for entry in sent}) == 1  # the same change, asked again
+    made = [e for e in sent if e["status"] == 200 and not e["replayed"]]
+    assert len(made) == 1  # and made once
+
+
+def test_a_change_spotzee_never_confirms_shows_what_is_saved_now(make_web) -> None:
+    web = make_web(SPOTZEE_READ_TIMEOUT=0.3, SPOTZEE_RECONCILE_SECONDS=1.0)
+    web.sign_in()
+    web.client.get("/preferences")  # the subscription types are cached from here on
+    web.sandbox.fault(method="PATCH", path="subscriptions/me", drop=True, count=100)
+    response = change(web, 15, on=True)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "we couldn&#39;t confirm this change in time" in html
+    assert "not saved" not in html
+    assert not switch_is_on(html, 15)  # what Spotzee has, read with the secret key
+    assert web.sandbox.states()[15] == 0
+
+
+def test_when_nothing_can_be_learnt_the_page_says_so_and_claims_nothing(make_web) -> None:
+    """Still being made when the time ran out, and the saved states cannot be read
+    either: the page neither says "saved" nor "not saved"."""
+    web = make_web(SPOTZEE_READ_TIMEOUT=0.3, SPOTZEE_RECONCILE_SECONDS=1.0)
+    web.sign_in()
+    web.sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=2000)
+    web.sandbox.fault(method="GET", path="/subscriptions", status=503, count=100)
+    response = change(web, 15, on=True)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    html = response.get_data(as_text=True)
+    assert response.headers["HX-Retarget"] == "#preference-15"
+    assert "Test type: We couldn&#39;t confirm whether it was saved" in html
+    assert "not saved" not in html and ": subscribed" not in html
+    assert ">Try again</button>" in html
+
+
+def test_without_javascript_an_unconfirmed_change_shows_the_saved_page(make_web) -> None:
+    web = make_web(SPOTZEE_READ_TIMEOUT=0.3)
+    web.sign_in()
+    web.sandbox.fault(method="PATCH", path="subscriptions/me", after=True, drop=True)
+    response = change(web, 21, on=True, htmx=False)
+    assert response.status_code == 303
+    page = web.client.get("/preferences").get_data(as_text=True)
+    assert "In-app tips: subscribed" in page and switch_is_on(page, 21)
+
+
+# -- the plain-form path ------------------------------------------------------------------
+
+
+def test_without_javascript_a_change_redirects_back_with_the_message(web) -> None:
+    web.sign_in()
+    response = change(web, 21, on=True, htmx=False)
+    assert response.status_code == 303 and response.headers["Location"] == "/preferences"
+    page = web.client.get("/preferences").get_data(as_text=True)
+    assert "In-app tips: subscribed" in page
+    assert web.sandbox.states()[21] == 1
+
+
+def test_without_javascript_an_expired_token_is_replaced_and_the_change_lands(web) -> None:
+    web.sign_in()
+    token = web.sandbox.mint()
+    web.sandbox.advance(901)
+    response = change(web, 21, on=True, token=token, htmx=False)
+    assert response.status_code == 303
+    assert web.sandbox.states()[21] == 1
+    assert [e["status"] for e in patches(web.sandbox)] == [401, 200]
+
+
+def test_without_javascript_a_failure_redirects_with_an_honest_message(web) -> None:
+    web.sign_in()
+    web.sandbox.fault(path="subscriptions/me", status=503)
+    assert change(web, 21, on=True, htmx=False).status_code == 303
+    page = web.client.get("/preferences").get_data(as_text=True)
+    assert "Test type: not saved." in page and web.sandbox.states()[21] == 0
+
+
+def test_the_page_shows_save_buttons_only_for_the_plain_form_path(web) -> None:
+    """They are hidden by the stylesheet unless scripting is off or htmx is missing; they
+    are never inside <noscript>, which htmx would bring to life in a re-rendered list."""
+    web.sign_in()
+    page = web.client.get("/preferences").get_data(as_text=True)
+    assert "<noscript" not in page
+    assert page.count('class="save-button plain-only"') == 5
+    assert 'class="plain-only">Press Save after each change.' in page
+
+
+def unsubscribe(web, scope: str, ids: list[int], confirmed: bool, htmx: bool = True):
+    csrf = web.csrf("/")
+    token = web.sandbox.mint()
+    data = {"csrf_token": csrf, "subscription_id": [str(i) for i in ids], "contact_token": token}
+    if confirmed:
+        data["confirmed"] = "1"
+    return web.client.post(
+        f"/preferences/unsubscribe/{scope}",
+        data=data,
+        headers=htmx_headers(token, csrf) if htmx else {},
+    )
+
+
+def test_unsubscribing_from_a_channel_is_one_call_for_all_its_types(web) -> None:
+    web.sign_in()
+    response = unsubscribe(web, "email", [7, 8], confirmed=True)
+    assert response.status_code == 200
+    assert "All email: unsubscribed" in response.get_data(as_text=True)
+    assert len(patches(web.sandbox)) == 1
+    states = web.sandbox.states()
+    assert states[7] == 0 and states[8] == 0
+
+
+def test_unsubscribing_without_confirmation_only_asks(web) -> None:
+    web.sign_in()
+    response = unsubscribe(web, "all", [7, 8, 12, 15, 21], confirmed=False, htmx=False)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Unsubscribe from every email, text message and notification?" in page
+    assert 'href="/preferences">Cancel' in page
+    assert patches(web.sandbox) == []
+    done = unsubscribe(web, "all", [7, 8, 12, 15, 21], confirmed=True, htmx=False)
+    assert done.status_code == 303
+    assert set(web.sandbox.states().values()) == {0, 1}  # only the non-public type is on
+
+
+@pytest.mark.parametrize(
+    ("scope", "ids", "status"),
+    [("fax", [7], 404), ("email", [], 400), ("email", ["x"], 400), ("email", ["¹"], 400)],
+)
+def test_bad_unsubscribe_requests_are_refused(web, scope, ids, status) -> None:
+    web.sign_in()
+    assert unsubscribe(web, scope, ids, confirmed=True).status_code == status
+
+
+def test_a_change_reports_its_upstream_time_in_server_timing(web) -> None:
+    web.sign_in()
+    timing = change(web, 15, on=True).headers["Server-Timing"]
+    metrics = dict(entry.strip().split(";dur=") for entry in timing.split(","))
+    assert set(metrics) == {"app", "spotzee"}
+    assert 0 < float(metrics["spotzee"]) <= float(metrics["app"])
+
+
+def test_htmx_answers_carry_no_tokens_in_their_forms(web) -> None:
+    """The page's script sends the CSRF and contact tokens as headers, so the re-rendered
+    list needs neither in its forms; the page itself keeps both for the plain-form path."""
+    web.sign_in()
+    html = change(web, 15, on=True).get_data(as_text=True)
+    assert 'name="csrf_token"' not in html
+    assert 'name="contact_token"' not in html
+    page = web.client.get("/preferences").get_data(as_text=True)
+    assert page.count('name="csrf_token"') >= html.count("<form")
+    assert 'name="contact_token"' in page
+
+
+def test_an_answer_that_is_not_spotzees_is_never_claimed_saved_or_not(make_web, proxy_page) -> None:
+    """Something other than Spotzee answered (a proxy's page): the outcome is unknown."""
+    web = make_web(SPOTZEE_API_BASE=proxy_page, SPOTZEE_RECONCILE_SECONDS=0.5)
+    web.sign_in()
+    response = change(web, 15, on=True, token="any-token")
+    assert response.status_code == 503
+    html = response.get_data(as_text=True)
+    assert "We couldn&#39;t confirm whether it was saved" in html
+    assert "Try again" in html
+    assert JANE not in html
