@@ -102,7 +102,9 @@ def public_states(
     project's order of types; a public type with no state reads unsubscribed."""
     state_of = {s.subscription_id: s.state for s in states}
     return [
-        ContactSubscription(t.id, t.name, t.channel, state_of.get(t.id, SubscriptionState(0)))
+        ContactSubscription(
+            t.id, t.name, t.channel, state_of.get(t.id, SubscriptionState.UNSUBSCRIBED)
+        )
         for t in types
         if t.is_public
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from playwright.sync_api import BrowserContext, Page, Response
+from playwright.sync_api import BrowserContext, Locator, Page, Response
 
 from sandbox.fixture import DEFAULT_SECRET_KEY
 from sandbox.testing import SandboxClient
@@ -24,6 +24,19 @@ CUSTOMERS = {
 # The key that must never reach a browser: the deployment's, or the sandbox demo key.
 SECRET_KEY = os.environ.get("SPOTZEE_SECRET_KEY") or DEFAULT_SECRET_KEY
 PATCHES = "/api/client/subscriptions/me"
+# Two of the demo's subscription types, off in the demo fixture.
+PUSH = "Order updates by push"
+TIPS = "In-app tips"
+
+
+def switch(page: Page, name: str) -> Locator:
+    """A subscription type's switch, by its accessible name."""
+    return page.get_by_role("switch", name=name)
+
+
+def status(page: Page) -> Locator:
+    """The live region that says what happened."""
+    return page.locator("#status")
 
 
 def sign_in(page: Page, base_url: str, who: str = "main") -> None:

@@ -6,18 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from e2e.support import patches, sign_in
-
-PUSH = "Order updates by push"
-TIPS = "In-app tips"
-
-
-def switch(page: Page, name: str):
-    return page.get_by_role("switch", name=name)
-
-
-def status(page: Page):
-    return page.locator("#status")
+from e2e.support import PUSH, TIPS, patches, sign_in, status, switch
 
 
 def assert_list_whole(page: Page) -> None:

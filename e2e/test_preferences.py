@@ -7,18 +7,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from e2e.support import mints, patches, sign_in, watch_for_secrets
-
-PUSH = "Order updates by push"
-TIPS = "In-app tips"
-
-
-def switch(page: Page, name: str):
-    return page.get_by_role("switch", name=name)
-
-
-def status(page: Page):
-    return page.locator("#status")
+from e2e.support import PUSH, TIPS, mints, patches, sign_in, status, switch, watch_for_secrets
 
 
 def test_changing_a_switch_saves_it_in_spotzee(signed_in: Page, sandbox, console_errors) -> None:

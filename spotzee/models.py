@@ -145,12 +145,11 @@ def read(parse: Any, *args: Any) -> Any:
     """Parse an answer; one without the promised shape is Spotzee's fault, never a 500."""
     try:
         return parse(*args)
-    except (ValueError, TypeError, AttributeError):
-        raise unreadable("", "") from None
+    except (ValueError, TypeError, AttributeError) as error:
+        raise unreadable(str(error)) from None
 
 
-def unreadable(method: str, path: str) -> SpotzeeError:
+def unreadable(detail: str) -> SpotzeeError:
     return SpotzeeUnavailable(
-        f"{method} {path}: Spotzee's answer did not have the documented shape".strip(),
-        status=502,
+        f"Spotzee's answer did not have the documented shape: {detail}", status=502
     )

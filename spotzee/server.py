@@ -119,7 +119,7 @@ class SecretClient:
             page = self._call("GET", path, params=params, deadline=deadline)
             items = page.get("results") if isinstance(page, dict) else None
             if not isinstance(items, list):
-                raise unreadable("GET", path)
+                raise unreadable(f"GET {path} has no results list")
             results.extend(items)
             if not page.get("nextCursor"):
                 return results
@@ -139,17 +139,12 @@ class SecretClient:
         if method in ("POST", "PATCH"):
             # One key per operation, reused by every attempt of it.
             headers["Idempotency-Key"] = idempotency_key or str(uuid.uuid4())
+        # The same request on every attempt.
+        request = {"key": self._secret_key, "headers": headers, "body": body, "params": params}
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 return self.transport.send(
-                    method,
-                    path,
-                    key=self._secret_key,
-                    headers=headers,
-                    body=body,
-                    params=params,
-                    deadline=deadline,
-                    attempt=(attempt, MAX_ATTEMPTS),
+                    method, path, deadline=deadline, attempt=(attempt, MAX_ATTEMPTS), **request
                 )
             except SpotzeeError as error:
                 wait = retry_wait(error, attempt)
