@@ -1,14 +1,7 @@
-// The preference page's script: the contact session token, held in memory only, and the
-// order in which changes reach the server.
-//
-// The token is read once from the page (then removed from the DOM) and never written
-// anywhere else: no storage, cookie, URL, htmx history or console. Every htmx request for a
-// change carries the publishable key, the token and the CSRF token as headers. A token
-// with under a minute left is replaced first; a change the relay answers with "token
-// rejected" gets one new token and one replay. One mint serves every change waiting for
-// it, and an idle tab mints nothing. Changes go one after another, so each answer is newer
-// than the one before. Every word the customer reads comes from the server: this script
-// copies the page's own message templates into the live region.
+// The preference page's script. It holds the contact session token in memory only (read
+// once, then removed from the page), sends it with each change, renews it a minute before
+// it expires (one mint for every change waiting) or once after Spotzee refuses it, and
+// sends changes one after another. Its words come from templates in the page.
 (() => {
   "use strict";
 
@@ -17,8 +10,7 @@
     return;
   }
   if (!window.htmx) {
-    // htmx is missing or failed to load: the page stays the plain-form page (Save buttons
-    // shown, forms post normally), so every change is saved or visibly not.
+    // No htmx: the page stays the plain-form page (Save buttons shown, forms post).
     document.documentElement.classList.add("without-htmx");
     return;
   }
@@ -27,12 +19,11 @@
   const TOKEN_REJECTED = "X-Contact-Token-Rejected";
   const { publishableKey, mintUrl, changesUrl } = holder.dataset;
   let token = holder.dataset.token;
-  // Counted on the monotonic clock from the server's expires_in: the browser's wall clock,
-  // which may be wrong, is never consulted.
+  // From the server's expires_in, on the monotonic clock: the wall clock may be wrong.
   let deadline = performance.now() + Number(holder.dataset.expiresIn) * 1000;
   let minting = null;
   holder.remove();
-  // The hidden token fields are for the plain forms only; this script sends a header.
+  // The hidden token fields are for plain forms; this script sends a header instead.
   for (const field of document.querySelectorAll('input[name="contact_token"]')) {
     field.remove();
   }
@@ -43,12 +34,8 @@
   let queue = Promise.resolve();
   let waiting = [];
 
-  class MintFailed extends Error {
-    constructor(reason) {
-      super(reason);
-      this.reason = reason; // the name of the page's message template to show
-    }
-  }
+  // Why a mint failed, as the page's message template that says so (403: stale CSRF).
+  const MINT_FAILURES = { 401: "signed-out", 403: "session-changed" };
 
   const tokenIsFresh = () => Boolean(token) && deadline - performance.now() > REFRESH_MARGIN_MS;
   const isChange = (path) => typeof path === "string" && path.startsWith(changesUrl);
@@ -67,16 +54,10 @@
           headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
         });
       } catch {
-        throw new MintFailed("unavailable");
-      }
-      if (response.status === 401) {
-        throw new MintFailed("signed-out");
-      }
-      if (response.status === 403) {
-        throw new MintFailed("session-changed"); // the CSRF token no longer matches
+        throw new Error("unavailable");
       }
       if (!response.ok) {
-        throw new MintFailed("unavailable");
+        throw new Error(MINT_FAILURES[response.status] ?? "unavailable");
       }
       const issued = await response.json();
       token = issued.token;
@@ -93,26 +74,23 @@
     return run;
   }
 
-  // The one place a change is marked busy or done. A busy form's switch ignores the
-  // customer's clicks and Space until Spotzee has answered (our own replay goes through).
+  // The one place a change is marked busy (its switch then ignores the customer) or done.
   function setBusy(elt, busy) {
     const form = formOf(elt) ?? elt;
     for (const node of [form, switchOf(form)]) {
-      if (!node) {
-        continue;
-      }
       if (busy) {
-        node.setAttribute("aria-busy", "true");
+        node?.setAttribute("aria-busy", "true");
       } else {
-        node.removeAttribute("aria-busy");
+        node?.removeAttribute("aria-busy");
       }
     }
   }
 
-  // Say in the live region what happened, in the words of the page's message template.
+  // Say in the live region what happened, in the page's own words.
   function announce(kind, subject) {
     const status = document.getElementById("status");
-    const template = document.querySelector(`#script-messages template[data-message="${kind}"]`);
+    const find = (name) => document.querySelector(`#script-messages [data-message="${name}"]`);
+    const template = find(kind) ?? find("unavailable");
     if (!status || !template) {
       return;
     }
@@ -124,8 +102,7 @@
     status.replaceChildren(message);
   }
 
-  // The change was not sent, or its answer never came: its switch goes back to the state
-  // Spotzee last confirmed, and the live region says why.
+  // Not sent, or no answer came: the switch goes back to its saved state, and we say why.
   function putBack(elt, kind) {
     const form = formOf(elt);
     const control = switchOf(form);
@@ -141,36 +118,18 @@
     return elt.getAttribute("hx-trigger") || (elt.tagName === "FORM" ? "submit" : "click");
   }
 
-  // A busy switch ignores the customer's clicks (and Space, which clicks it).
-  document.addEventListener(
-    "click",
-    (event) => {
-      const target = event.target;
-      if (event.isTrusted && target instanceof Element && target.closest('[aria-busy="true"]')) {
-        event.preventDefault();
-      }
-    },
-    true
-  );
+  // Cancelled first: clicks (and Space) on a busy switch, and any plain submit of a
+  // switch's form (Enter on a switch, say), whose answer would be a whole new page.
+  const cancel = (type, selector) =>
+    document.addEventListener(
+      type,
+      (event) => event.isTrusted && event.target.closest?.(selector) && event.preventDefault(),
+      true
+    );
+  cancel("click", '[aria-busy="true"]');
+  cancel("submit", "#preferences form.preference");
 
-  // Enter on a switch, or anything else, must never submit a switch's form the plain way:
-  // that is the path for pages without htmx, and its answer is a whole new page.
-  document.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && event.target.matches?.('#preferences input[role="switch"]')) {
-      event.preventDefault();
-    }
-  });
-  document.addEventListener(
-    "submit",
-    (event) => {
-      if (event.target.matches?.("#preferences form.preference")) {
-        event.preventDefault();
-      }
-    },
-    true
-  );
-
-  // Before a change is sent: confirm if asked, wait its turn, make sure the token is fresh.
+  // Before a change is sent: confirm if asked, wait its turn, renew the token if due.
   document.body.addEventListener("htmx:confirm", (event) => {
     const { elt, path, question, issueRequest } = event.detail;
     if (!isChange(path)) {
@@ -187,7 +146,7 @@
           await mint();
         } catch (failure) {
           replayed.delete(elt);
-          putBack(elt, failure.reason ?? "unavailable");
+          putBack(elt, failure.message);
           return;
         }
       }
@@ -213,26 +172,24 @@
     }
     const elt = requestConfig.elt;
     if (xhr.status === 401 && xhr.getResponseHeader(TOKEN_REJECTED) === "true" && !replayed.has(elt)) {
-      // Spotzee refused the token: one new token, one replay. A second refusal is swapped
-      // in like any other answer (it says the session has ended).
+      // Spotzee refused the token: one new token, one replay; a second refusal is swapped
+      // in (it says the session has ended).
       event.detail.shouldSwap = false;
       replayed.add(elt);
-      // Only a change sent with the token we still hold asks for a new one; another change
-      // may have renewed it meanwhile.
+      // No new mint if another change renewed the token meanwhile.
       const renewed = sentWith.get(elt) === token ? mint() : Promise.resolve();
       renewed.then(
         () => htmx.trigger(elt, replayEvent(elt)),
         (failure) => {
           replayed.delete(elt);
-          putBack(elt, failure.reason ?? "unavailable");
+          putBack(elt, failure.message);
         }
       );
       return;
     }
     replayed.delete(elt);
-    // Switches still waiting their turn keep the customer's choice: the list this answer
-    // brings was rendered before they were sent, so it shows them as they were. They are
-    // put back after the swap and sent in their turn.
+    // Switches still waiting their turn keep the customer's choice: this answer's list
+    // was rendered before they were sent. They are put back after the swap.
     const answered = formOf(elt);
     waiting = [...document.querySelectorAll('#preferences form[aria-busy="true"]')].filter(
       (form) => form !== answered
@@ -256,7 +213,7 @@
     }
   });
 
-  // The app itself did not answer: nobody can say whether the change was made.
+  // The app did not answer: nobody can say whether the change was made.
   document.body.addEventListener("htmx:sendError", (event) => {
     putBack(event.detail.elt, "connection-lost");
   });
