@@ -45,7 +45,7 @@ def test_preference_page_in_every_state(page: Page, base_url: str, sandbox, sche
     expect(page.locator("#status")).to_have_text(f"{PUSH}: subscribed", timeout=10_000)
     assert_accessible(page, f"success ({scheme})")
 
-    sandbox.fault(method="PATCH", path="subscriptions/me", status=503)
+    sandbox.fault(method="PATCH", path="subscriptions/me", status=429)
     page.get_by_role("switch", name=PUSH).click()
     expect(page.locator("#status")).to_contain_text("not saved")
     assert_accessible(page, f"error ({scheme})")

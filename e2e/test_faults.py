@@ -3,7 +3,6 @@ the true saved state and an honest message, and trying again works."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.support import patches
@@ -11,14 +10,10 @@ from e2e.support import patches
 PUSH = "Order updates by push"
 
 
-@pytest.mark.parametrize(
-    "fault", [{"status": 503}, {"status": 429}], ids=["503", "429-retry-after"]
-)
-def test_a_refused_change_shows_the_truth_and_can_be_tried_again(
-    signed_in: Page, sandbox, fault
-) -> None:
+def test_a_refused_change_shows_the_truth_and_can_be_tried_again(signed_in: Page, sandbox) -> None:
+    """429: Spotzee's verdict that it did nothing. The switch goes back; Try again works."""
     page = signed_in
-    sandbox.fault(method="PATCH", path="subscriptions/me", **fault)
+    sandbox.fault(method="PATCH", path="subscriptions/me", status=429)
     page.get_by_role("switch", name=PUSH).click()
     expect(page.locator("#status")).to_contain_text(f"{PUSH}: not saved")
     expect(page.locator("#status")).to_contain_text("Please try again")
@@ -52,3 +47,40 @@ def test_a_busy_switch_ignores_more_clicks_and_sends_one_change(signed_in: Page,
     expect(page.get_by_role("switch", name=PUSH)).to_be_checked()
     assert patches(sandbox) == [200]
     assert sandbox.states()[15] == 1
+
+
+def test_a_passing_503_is_asked_again_and_the_change_lands(signed_in: Page, sandbox) -> None:
+    """A 5xx may come after the change was made, so it is asked again with the same key."""
+    page = signed_in
+    sandbox.fault(method="PATCH", path="subscriptions/me", status=503)
+    page.get_by_role("switch", name=PUSH).click()
+    expect(page.locator("#status")).to_have_text(f"{PUSH}: subscribed")
+    assert sandbox.states()[15] == 1
+    assert patches(sandbox) == [503, 200]
+
+
+def test_spotzee_down_for_the_change_shows_what_is_saved_and_claims_nothing(
+    signed_in: Page, sandbox
+) -> None:
+    page = signed_in
+    sandbox.fault(method="PATCH", path="subscriptions/me", status=503, count=100)
+    page.get_by_role("switch", name=PUSH).click()
+    expect(page.locator("#status")).to_contain_text(
+        f"{PUSH}: we couldn't confirm this change in time", timeout=10_000
+    )
+    expect(page.locator("#status")).not_to_contain_text("not saved")
+    expect(page.get_by_role("switch", name=PUSH)).not_to_be_checked()  # what Spotzee has
+    assert sandbox.states()[15] == 0
+
+
+def test_changes_made_quickly_are_answered_in_order(signed_in: Page, sandbox) -> None:
+    """A slow first answer never lands on top of a newer one: changes wait their turn."""
+    page = signed_in
+    sandbox.fault(method="PATCH", path="subscriptions/me", after=True, latency_ms=1500)
+    page.get_by_role("switch", name="Promotions by SMS").click()
+    page.get_by_role("switch", name=PUSH).click()
+    expect(page.locator("#status")).to_have_text(f"{PUSH}: subscribed", timeout=10_000)
+    page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")
+    expect(page.get_by_role("switch", name="Promotions by SMS")).to_be_checked()
+    expect(page.get_by_role("switch", name=PUSH)).to_be_checked()
+    assert sandbox.states()[12] == 1 and sandbox.states()[15] == 1

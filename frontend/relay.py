@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import current_app, request
+from werkzeug.exceptions import HTTPException
 
 from spotzee import ContactSubscription, OutcomeUnknown, SpotzeeError, SubscriptionState
 
@@ -32,10 +33,14 @@ class SwitchChange:
 
     @classmethod
     def from_request(cls) -> SwitchChange | None:
-        """The switch change this request asks for; None for any other request."""
+        """The switch change this request asks for; None for any other request, or when its
+        form cannot be read (too large, say: the error path asks, and must not fail)."""
         if request.endpoint != "frontend.set_subscription" or not request.view_args:
             return None
-        return cls.from_form(request.view_args["subscription_id"])
+        try:
+            return cls.from_form(request.view_args["subscription_id"])
+        except HTTPException:
+            return None
 
     @classmethod
     def from_form(cls, subscription_id: int) -> SwitchChange:
@@ -80,9 +85,12 @@ def apply(changes: Sequence[tuple[int, SubscriptionState]]) -> Applied:
     client.check_key(request.headers.get("Authorization"))
     try:
         return Applied(set_states(presented_token(), changes), confirmed=True)
-    except OutcomeUnknown:
-        # Asking again did not tell; show what Spotzee has now. If even that cannot be
-        # read, the outcome stays unknown and the error path says so.
+    except OutcomeUnknown as unknown:
+        # Asking again did not tell; show what Spotzee has now, unless it said it is still
+        # working on the change (what it has now would say nothing yet). If the states
+        # cannot be read either, the outcome stays unknown and the error path says so.
+        if unknown.in_progress:
+            raise
         try:
             return Applied(capabilities().saved_states(), confirmed=False)
         except SpotzeeError:

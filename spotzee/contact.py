@@ -12,6 +12,7 @@ out once if not (spotzee-api.md §5.3), until the outcome is known or the time i
 from __future__ import annotations
 
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -26,6 +27,8 @@ ALLOWED = frozenset({("PATCH", "/subscriptions/me"), ("GET", "/users/me")})
 # The header's current name in Spotzee's live spec and SDK; the older
 # X-Spotzee-Contact-Token is still accepted by Spotzee but no longer documented.
 TOKEN_HEADER = "X-Spotzee-User-Token"  # noqa: S105 - a header name
+# What a token can look like (Spotzee's are JWTs): anything else is refused unsent.
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9._~+/=-]{1,4096}")
 # Asking again after an unknown outcome: first after this long, doubling, with jitter.
 RECONCILE_FIRST_WAIT_SECONDS = 0.25
 RECONCILE_MAX_WAIT_SECONDS = 2.0
@@ -94,7 +97,7 @@ class ContactClient:
             if time.monotonic() + pause >= deadline:
                 raise OutcomeUnknown(
                     f"PATCH /subscriptions/me: outcome unknown after {last.message}",
-                    status=0,
+                    in_progress=last.code == "idempotency_in_progress",
                     request_id=last.request_id,
                 )
             self._sleep(pause)
@@ -122,20 +125,31 @@ class ContactClient:
         the token, and `key` as the Idempotency-Key."""
         if (method, path) not in ALLOWED:
             raise NotAllowed(f"{method} {path} is not a publishable-key endpoint")
-        if not token:
-            raise SpotzeeError("No contact session token.", status=401, sent=False)
+        if not TOKEN_SHAPE.fullmatch(token):
+            # Nothing that cannot be a token is sent (nor could it be: a header must be
+            # printable ASCII). Spotzee would refuse it anyway.
+            raise rejected(SpotzeeError("No usable contact session token.", status=401, sent=False))
         headers = {TOKEN_HEADER: token}
         if key is not None:
             headers["Idempotency-Key"] = key
-        return self.transport.send(
-            method,
-            path,
-            key=self.publishable_key,
-            headers=headers,
-            body=body,
-            deadline=deadline,
-            secrets=(token,),
-        )
+        try:
+            return self.transport.send(
+                method,
+                path,
+                key=self.publishable_key,
+                headers=headers,
+                body=body,
+                deadline=deadline,
+                secrets=(token,),
+            )
+        except SpotzeeError as error:
+            raise rejected(error) if error.status == 401 else error from None
+
+
+def rejected(error: SpotzeeError) -> SpotzeeError:
+    """Mark a 401 to a token call: Spotzee refused the contact session token."""
+    error.token_rejected = True
+    return error
 
 
 def still_unknown(error: SpotzeeError) -> bool:

@@ -9,6 +9,8 @@ out, but no answer of Spotzee's came back.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class SpotzeeError(Exception):
     """Spotzee refused or failed a call. `status` is 0 when no answer arrived at all."""
@@ -37,14 +39,12 @@ class SpotzeeError(Exception):
         self.from_spotzee = from_spotzee
         # Seconds Spotzee asked us to wait (429, 409 idempotency_in_progress), if it said.
         self.retry_after = retry_after
+        # Spotzee refused the contact session token (set by the ContactClient only: a 401
+        # to the secret key means the server's key is wrong, not the customer's session).
+        self.token_rejected = False
 
     def __str__(self) -> str:
         return f"{self.message} (status {self.status}, code {self.code}, request {self.request_id})"
-
-    @property
-    def token_rejected(self) -> bool:
-        """Spotzee refused the contact session token (expired, revoked, another project's)."""
-        return self.status == 401
 
     @property
     def unavailable(self) -> bool:
@@ -59,9 +59,11 @@ class SpotzeeError(Exception):
 
     @property
     def outcome_unknown(self) -> bool:
-        """The request may have been carried out, and no answer of Spotzee's says whether:
-        a timeout or a lost connection after sending, or something else answering for it."""
-        return self.sent and (self.status == 0 or not self.from_spotzee)
+        """The request may have been carried out, and no answer says whether: a timeout or
+        a lost connection after sending, something else answering for Spotzee, or a 5xx
+        (an error after the work was done is still an error). 429 and 4xx are Spotzee's
+        verdict: nothing was done."""
+        return self.sent and (self.status == 0 or self.status >= 500 or not self.from_spotzee)
 
 
 class SpotzeeUnavailable(SpotzeeError):
@@ -74,4 +76,10 @@ class ContactNotFound(SpotzeeError):
 
 class OutcomeUnknown(SpotzeeUnavailable):
     """A change was sent, and even asking again with its Idempotency-Key did not tell
-    whether Spotzee made it. Read the true state before saying anything about it."""
+    whether Spotzee made it. `in_progress`: Spotzee's last word was that it is still
+    working on it, so what it has now says nothing yet; otherwise read the true state
+    before saying anything about the change."""
+
+    def __init__(self, message: str, *, in_progress: bool, **kwargs: Any) -> None:
+        super().__init__(message, status=0, **kwargs)
+        self.in_progress = in_progress

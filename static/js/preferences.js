@@ -1,7 +1,7 @@
-// The preference page's script. It holds the contact session token in memory only (read
-// once, then removed from the page), sends it with each change, renews it a minute before
-// it expires (one mint for every change waiting) or once after Spotzee refuses it, and
-// sends changes one after another. Its words come from templates in the page.
+// The preference page's script (docs/DECISIONS.md says why each part is as it is). It holds
+// the contact session token in memory only, sends it with each change, renews it a minute
+// before it expires (one mint for all changes waiting) or once after Spotzee refuses it,
+// and sends changes one at a time. Its words come from templates in the page.
 (() => {
   "use strict";
 
@@ -15,69 +15,53 @@
     return;
   }
 
-  const REFRESH_MARGIN_MS = 60 * 1000;
-  const TOKEN_REJECTED = "X-Contact-Token-Rejected";
   const { publishableKey, mintUrl, changesUrl } = holder.dataset;
   let token = holder.dataset.token;
-  // From the server's expires_in, on the monotonic clock: the wall clock may be wrong.
-  let deadline = performance.now() + Number(holder.dataset.expiresIn) * 1000;
+  // On the monotonic clock, from the server's expires_in: the wall clock may be wrong.
+  let expiry = performance.now() + holder.dataset.expiresIn * 1000;
   let minting = null;
-  holder.remove();
-  // The hidden token fields are for plain forms; this script sends a header instead.
-  for (const field of document.querySelectorAll('input[name="contact_token"]')) {
-    field.remove();
-  }
-
-  const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
-  const replayed = new WeakSet(); // requests already replayed once with a new token
-  const sentWith = new WeakMap(); // the token each element's last request carried
   let queue = Promise.resolve();
   let waiting = [];
+  holder.remove();
+  // Hidden token fields are for plain forms; this script sends a header instead.
+  document.querySelectorAll('input[name="contact_token"]').forEach((field) => field.remove());
 
-  // Why a mint failed, as the page's message template that says so (403: stale CSRF).
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const replayed = new WeakSet(); // changes already replayed once with a new token
+  const sentWith = new WeakMap(); // the token each change was sent with
+  const answered = new Map(); // change → ends its turn in the queue
+  // Why a mint failed, as the name of the page's message template (403: a stale CSRF token).
   const MINT_FAILURES = { 401: "signed-out", 403: "session-changed" };
 
-  const tokenIsFresh = () => Boolean(token) && deadline - performance.now() > REFRESH_MARGIN_MS;
-  const isChange = (path) => typeof path === "string" && path.startsWith(changesUrl);
+  const on = (name, handler) => document.body.addEventListener(`htmx:${name}`, handler);
+  const isChange = (config) => String(config.path).startsWith(changesUrl);
   const formOf = (elt) => elt.closest("form");
-  const switchOf = (form) => form?.querySelector('input[role="switch"]') ?? null;
+  // The element that asked (a swap that removed it makes htmx tell its parent instead).
+  const asker = (event) => event.detail.requestConfig?.elt ?? event.detail.elt;
 
   // Single flight: every change waiting for a token shares one mint.
   function mint() {
     minting ??= (async () => {
-      let response;
-      try {
-        response = await fetch(mintUrl, {
-          method: "POST",
-          credentials: "same-origin",
-          cache: "no-store",
-          headers: { "X-CSRFToken": csrfToken, Accept: "application/json" },
-        });
-      } catch {
-        throw new Error("unavailable");
-      }
+      const response = await fetch(mintUrl, {
+        method: "POST",
+        headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+      }).catch(() => ({}));
       if (!response.ok) {
         throw new Error(MINT_FAILURES[response.status] ?? "unavailable");
       }
       const issued = await response.json();
       token = issued.token;
-      deadline = performance.now() + Number(issued.expires_in) * 1000;
+      expiry = performance.now() + issued.expires_in * 1000;
     })().finally(() => {
       minting = null;
     });
     return minting;
   }
 
-  function enqueue(task) {
-    const run = queue.then(task, task);
-    queue = run.catch(() => {});
-    return run;
-  }
-
   // The one place a change is marked busy (its switch then ignores the customer) or done.
   function setBusy(elt, busy) {
     const form = formOf(elt) ?? elt;
-    for (const node of [form, switchOf(form)]) {
+    for (const node of [form, form.querySelector('[role="switch"]')]) {
       if (busy) {
         node?.setAttribute("aria-busy", "true");
       } else {
@@ -86,53 +70,42 @@
     }
   }
 
-  // Say in the live region what happened, in the page's own words.
-  function announce(kind, subject) {
-    const status = document.getElementById("status");
+  // Not sent, or no answer came: the switch goes back to its saved state, and the live
+  // region says why, in the words of the page's message template `kind`.
+  function putBack(elt, kind) {
+    const form = formOf(elt);
+    const control = form?.querySelector('[role="switch"]');
+    if (control) {
+      control.checked = form.elements.previous_state.value !== "0";
+    }
+    setBusy(elt, false);
     const find = (name) => document.querySelector(`#script-messages [data-message="${name}"]`);
-    const template = find(kind) ?? find("unavailable");
-    if (!status || !template) {
-      return;
-    }
-    const message = template.content.cloneNode(true);
-    for (const slot of message.querySelectorAll("[data-subject]")) {
-      slot.textContent = subject;
-    }
+    const message = (find(kind) ?? find("unavailable")).content.cloneNode(true);
+    message.querySelectorAll("[data-subject]").forEach((slot) => {
+      slot.textContent = form?.dataset.subject ?? "";
+    });
+    const status = document.getElementById("status");
     status.className = "notice notice-error";
     status.replaceChildren(message);
   }
 
-  // Not sent, or no answer came: the switch goes back to its saved state, and we say why.
-  function putBack(elt, kind) {
-    const form = formOf(elt);
-    const control = switchOf(form);
-    const saved = form?.querySelector('input[name="previous_state"]');
-    if (control && saved) {
-      control.checked = saved.value !== "0";
-    }
-    setBusy(elt, false);
-    announce(kind, form?.dataset.subject ?? "");
-  }
-
-  function replayEvent(elt) {
-    return elt.getAttribute("hx-trigger") || (elt.tagName === "FORM" ? "submit" : "click");
-  }
-
   // Cancelled first: clicks (and Space) on a busy switch, and any plain submit of a
   // switch's form (Enter on a switch, say), whose answer would be a whole new page.
-  const cancel = (type, selector) =>
+  for (const [type, selector] of [
+    ["click", "[aria-busy]"],
+    ["submit", "#preferences form.preference"],
+  ]) {
     document.addEventListener(
       type,
       (event) => event.isTrusted && event.target.closest?.(selector) && event.preventDefault(),
       true
     );
-  cancel("click", '[aria-busy="true"]');
-  cancel("submit", "#preferences form.preference");
+  }
 
   // Before a change is sent: confirm if asked, wait its turn, renew the token if due.
-  document.body.addEventListener("htmx:confirm", (event) => {
-    const { elt, path, question, issueRequest } = event.detail;
-    if (!isChange(path)) {
+  on("confirm", (event) => {
+    const { elt, question, issueRequest } = event.detail;
+    if (!isChange(event.detail)) {
       return;
     }
     event.preventDefault();
@@ -140,46 +113,47 @@
       return;
     }
     setBusy(elt, true);
-    enqueue(async () => {
-      if (!tokenIsFresh()) {
+    const run = queue.then(async () => {
+      if (expiry - performance.now() < 60_000) {
         try {
           await mint();
         } catch (failure) {
           replayed.delete(elt);
-          putBack(elt, failure.message);
-          return;
+          return putBack(elt, failure.message);
         }
       }
-      await issueRequest(true);
+      // The turn ends when the answer is in (htmx returns no promise here), or at once if
+      // htmx sent nothing (the element went away, say).
+      const done = new Promise((resolve) => answered.set(elt, resolve));
+      issueRequest(true);
+      await (sentWith.has(elt) ? done : null);
     });
+    queue = run.catch(() => {});
   });
 
-  document.body.addEventListener("htmx:configRequest", (event) => {
-    const { elt, path, headers } = event.detail;
-    if (!isChange(path)) {
-      return;
+  on("configRequest", (event) => {
+    const { elt, headers } = event.detail;
+    if (isChange(event.detail)) {
+      sentWith.set(elt, token);
+      headers.Authorization = `Bearer ${publishableKey}`;
+      headers["X-Spotzee-User-Token"] = token;
+      headers["X-CSRFToken"] = csrf;
     }
-    sentWith.set(elt, token);
-    headers.Authorization = `Bearer ${publishableKey}`;
-    headers["X-Spotzee-User-Token"] = token;
-    headers["X-CSRFToken"] = csrfToken;
   });
 
-  document.body.addEventListener("htmx:beforeSwap", (event) => {
+  on("beforeSwap", (event) => {
     const { xhr, requestConfig } = event.detail;
-    if (!isChange(requestConfig.path)) {
+    const elt = requestConfig.elt;
+    if (!isChange(requestConfig)) {
       return;
     }
-    const elt = requestConfig.elt;
-    if (xhr.status === 401 && xhr.getResponseHeader(TOKEN_REJECTED) === "true" && !replayed.has(elt)) {
-      // Spotzee refused the token: one new token, one replay; a second refusal is swapped
-      // in (it says the session has ended).
+    if (xhr.status === 401 && xhr.getResponseHeader("X-Contact-Token-Rejected") && !replayed.has(elt)) {
+      // Spotzee refused the token: one new token (unless another change already renewed
+      // it), one replay. A second refusal is swapped in: it says the session has ended.
       event.detail.shouldSwap = false;
       replayed.add(elt);
-      // No new mint if another change renewed the token meanwhile.
-      const renewed = sentWith.get(elt) === token ? mint() : Promise.resolve();
-      renewed.then(
-        () => htmx.trigger(elt, replayEvent(elt)),
+      (sentWith.get(elt) === token ? mint() : Promise.resolve()).then(
+        () => htmx.trigger(elt, elt.getAttribute("hx-trigger") || (elt.form ? "click" : "submit")),
         (failure) => {
           replayed.delete(elt);
           putBack(elt, failure.message);
@@ -188,33 +162,33 @@
       return;
     }
     replayed.delete(elt);
-    // Switches still waiting their turn keep the customer's choice: this answer's list
-    // was rendered before they were sent. They are put back after the swap.
-    const answered = formOf(elt);
-    waiting = [...document.querySelectorAll('#preferences form[aria-busy="true"]')].filter(
-      (form) => form !== answered
+    // Switches still waiting their turn keep the customer's choice: this answer's list was
+    // rendered before they were sent. They are put back after the swap.
+    waiting = [...document.querySelectorAll("#preferences form[aria-busy]")].filter(
+      (form) => form !== formOf(elt)
     );
   });
 
-  document.body.addEventListener("htmx:afterSwap", () => {
+  on("afterSwap", () => {
     for (const form of waiting) {
       const rendered = document.getElementById(form.id);
-      if (rendered && rendered !== form) {
-        rendered.replaceWith(form);
+      if (rendered !== form) {
+        rendered?.replaceWith(form);
       }
     }
     waiting = [];
   });
 
-  document.body.addEventListener("htmx:afterRequest", (event) => {
-    const elt = event.detail.elt;
-    if (!(event.detail.xhr?.status === 401 && replayed.has(elt))) {
+  on("afterRequest", (event) => {
+    const elt = asker(event);
+    if (!(event.detail.xhr.status === 401 && replayed.has(elt))) {
       setBusy(elt, false);
     }
+    sentWith.delete(elt);
+    answered.get(elt)?.();
+    answered.delete(elt);
   });
 
   // The app did not answer: nobody can say whether the change was made.
-  document.body.addEventListener("htmx:sendError", (event) => {
-    putBack(event.detail.elt, "connection-lost");
-  });
+  on("sendError", (event) => putBack(asker(event), "connection-lost"));
 })();
