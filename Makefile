@@ -4,34 +4,49 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+PIP := $(PY) -m pip install -qq --disable-pip-version-check
+HASH := $(shell cksum < pyproject.toml | cut -d' ' -f1)
+RUNTIME := $(VENV)/.runtime-$(HASH)
+TOOLS := $(VENV)/.tools-$(HASH)
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/dev/null)
+REDIS_SERVER ?= $(shell command -v redis-server 2>/dev/null)
 
-.PHONY: demo test lint unit e2e screenshots bench setup vendor vendor-optional browser clean
+.PHONY: demo test lint unit e2e screenshots bench setup runtime vendor \
+	vendor-optional browser redis clean
 
-demo: setup vendor-optional
+demo: runtime vendor-optional
 	@$(PY) -m tooling.demo
 
-test: setup vendor browser lint unit e2e
+test: setup vendor browser redis lint unit e2e
 
-setup: $(STAMP)
+# What the app needs to run (make demo): nothing of the test tools.
+runtime: $(RUNTIME)
 
-$(STAMP):
+$(RUNTIME):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=/path/to/python3.11.")'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "Installing the project and its test tools into $(VENV)…"
-	@$(PY) -m pip install -qq --disable-pip-version-check --upgrade pip
-	@$(PY) -m pip install -qq --disable-pip-version-check -e '.[test,lint]'
-	@rm -f $(VENV)/.installed-*
+	@test -x $(PY) || (echo "Creating $(VENV)…" && $(PYTHON) -m venv $(VENV))
+	@echo "Installing the app's dependencies into $(VENV) (first run only, about 20 s)…"
+	@$(PIP) --upgrade pip
+	@$(PIP) -e .
+	@rm -f $(VENV)/.runtime-*
+	@touch $@
+
+# Everything, test tools included (make test).
+setup: $(TOOLS)
+
+$(TOOLS): $(RUNTIME)
+	@echo "Installing the test tools into $(VENV) (first run only)…"
+	@$(PIP) -e '.[test,lint]'
+	@rm -f $(VENV)/.tools-*
 	@touch $@
 
 # htmx is fetched with npm pack and checked against tooling/vendor.sha256; never committed.
-vendor: setup
+vendor: runtime
 	@$(PY) -m tooling.fetch_vendor
 
 # The demo runs without htmx when npm is missing (every page works without JavaScript),
 # but never with a file whose checksum does not match.
-vendor-optional: setup
+vendor-optional: runtime
 	@$(PY) -m tooling.fetch_vendor; status=$$?; \
 	if [ $$status -eq 3 ]; then echo "Continuing without JavaScript: forms post normally."; \
 	elif [ $$status -ne 0 ]; then exit $$status; fi
@@ -43,6 +58,18 @@ browser: setup
 		echo "Using Chromium at $(CHROMIUM)"; \
 	else \
 		$(VENV)/bin/playwright install chromium; \
+	fi
+
+# The tests start their own redis-server on free ports (two app processes sharing one).
+redis:
+	@if [ -z "$(REDIS_SERVER)" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's redis-server for the tests…"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+		else \
+			echo "make test needs redis-server (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)."; \
+			exit 1; \
+		fi; \
 	fi
 
 lint: setup
@@ -57,8 +84,7 @@ e2e: setup vendor browser
 		--tracing retain-on-failure --screenshot only-on-failure --output test-results
 
 # Benchmarks (not part of `make test`): prints a table, writes bench/results.json.
-bench: setup vendor browser
-	@$(PY) -m pip install -qq --disable-pip-version-check -e '.[bench]'
+bench: setup vendor browser redis
 	@CHROMIUM="$(CHROMIUM)" $(PY) -m bench.run
 
 # Pictures of the main states for the README (docs/screenshots/), not part of `make test`.

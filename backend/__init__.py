@@ -12,15 +12,28 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import frontend
 from spotzee import ContactClient, SecretClient, Transport
 
-from . import assets, auth, config, customers, security, timing, tokens
+from . import (
+    assets,
+    auth,
+    compression,
+    config,
+    customers,
+    health,
+    security,
+    sessions,
+    timing,
+    tokens,
+)
 from .extensions import csrf, htmx, limiter
-from .first_render import FirstRenders
+from .first_render import FirstRenders, type_cache
+from .identity import Identify
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
@@ -39,7 +52,11 @@ def init_logging() -> None:
             logger.setLevel(logging.INFO)
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    test_config: dict[str, Any] | None = None, *, identify: Identify | None = None
+) -> Flask:
+    """The web app. `identify` replaces this repo's sign-in with the brand's own (see
+    backend/identity.py); `test_config` overrides the environment's settings."""
     app = Flask(
         __name__,
         instance_path=str(ROOT / "instance"),
@@ -51,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The secret key goes into the SecretClient and nowhere else: not into app.config,
     # where any template could render it.
     secret_key = settings.pop("SPOTZEE_SECRET_KEY", None) or config.spotzee_secret_key()
+    config.check(settings, secret_key)
     app.config.from_mapping(settings)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -62,17 +80,32 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=False,
     )
     init_logging()
+    if app.config["TRUSTED_PROXY_HOPS"]:
+        hops = app.config["TRUSTED_PROXY_HOPS"]
+        # Only this many proxies' X-Forwarded-For, -Proto and -Host are believed; with 0
+        # (the default) they are ignored, so no client can claim another address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.session_interface = security.HttpsAwareSessionInterface()
 
+    redis = shared_redis(app.config["REDIS_URL"])
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    compression.init_app(app)  # first registered, so it runs after every other hook
     htmx.init_app(app)
     timing.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    customers.init_app(app)
-    auth.init_app(app)
+    sessions.init_app(
+        app,
+        sessions.RedisSessions(redis) if redis else sessions.SqliteSessions(app.config["DATABASE"]),
+    )
+    if identify is None:
+        customers.init_app(app)
+        auth.init_app(app)
+    else:
+        auth.init_brand_sign_in(app, identify)
 
     # One transport to Spotzee for the whole process; the secret key stays in its client.
     transport = Transport(
@@ -86,11 +119,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     renders = FirstRenders(
         server,
         deadline_seconds=app.config["PAGE_DEADLINE_SECONDS"],
-        types_ttl=app.config["SUBSCRIPTION_TYPES_CACHE_SECONDS"],
+        types=type_cache(redis, app.config["SUBSCRIPTION_TYPES_CACHE_SECONDS"]),
     )
 
     # What the preference centre may do with the secret key: each for the contact of the
-    # request being served (the signed-in customer), never one the browser names.
+    # request being served (the signed-in customer), never one the browser names, and
+    # every mint counted against that customer's limit.
     frontend.init_app(
         app,
         contact_client=ContactClient(
@@ -98,15 +132,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.config["SPOTZEE_PUBLISHABLE_KEY"],
             reconcile_seconds=app.config["SPOTZEE_RECONCILE_SECONDS"],
         ),
-        first_render=lambda: renders.load(current_user.external_id),
-        mint=lambda: server.mint_contact_session(current_user.external_id),
+        first_render=lambda: renders.load(tokens.counted_mint(current_user)),
+        mint=lambda: server.mint_contact_session(tokens.counted_mint(current_user)),
         saved_states=lambda: renders.saved_states(current_user.external_id),
     )
     app.register_blueprint(tokens.bp)
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        """Liveness for load balancers and the demo launcher."""
-        return jsonify(status="ok")
-
+    health.init_app(app, transport, redis)
     return app
+
+
+def shared_redis(url: str | None) -> Any:
+    """The Redis the app's processes share (REDIS_URL), or None: state stays local."""
+    if not url:
+        return None
+    import redis  # only needed when REDIS_URL is set
+
+    return redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)

@@ -4,10 +4,14 @@
 frontend's alike. Its answer to a signed-out visit: a page load is sent to the sign-in form
 and back; anything else (an htmx change, a token request, a form post) is a 401, which the
 app's error path answers in the form the caller asked for.
+
+Every sign-in attempt is counted before the password is checked, so guesses sent in
+parallel are limited as surely as guesses sent one by one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,29 +25,46 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_url, login_user
+from limits import RateLimitItem, parse
 
-from . import customers
-from .customers import Customer
+from . import customers, sessions
+from .config import ConfigurationError
 from .extensions import limiter, login_manager
+from .identity import Customer, Identify
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger("backend.auth")
 
-FAILED_SIGN_INS = "5 per minute"
+
+def sign_in_limit() -> RateLimitItem:
+    """At most this many attempts reach the password check, per email and per address."""
+    return parse(current_app.config["SIGN_IN_LIMIT"])
 
 
 def init_app(app: Flask) -> None:
+    """This repo's own sign-in: the form, and customers from SQLite."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.user_loader(load_customer)
     app.register_blueprint(bp)
 
 
-@login_manager.user_loader
+def init_brand_sign_in(app: Flask, identify: Identify) -> None:
+    """The brand's own sign-in: `identify` reads the customer from each request, and
+    signed-out visitors are sent to SIGN_IN_URL (with `next`)."""
+    if not app.config.get("SIGN_IN_URL"):
+        raise ConfigurationError(
+            "SIGN_IN_URL is not set: with your own sign-in (create_app(identify=…)), the app "
+            "needs the address of your sign-in page."
+        )
+    login_manager.init_app(app)
+    login_manager.login_view = app.config["SIGN_IN_URL"]
+    login_manager.request_loader(identify)
+
+
 def load_customer(customer_id: str) -> Customer | None:
     return customers.find(int(customer_id)) if customer_id.isdecimal() else None
 
@@ -55,7 +76,7 @@ def signed_out() -> Any:
     from_htmx = bool(current_app.htmx)  # type: ignore[attr-defined]
     wanted = request.accept_mimetypes.best_match(["text/html", "application/json"], "text/html")
     if request.method == "GET" and not from_htmx and wanted == "text/html":
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return redirect(login_url(login_manager.login_view, request.full_path.rstrip("?")))
     abort(401)
 
 
@@ -70,27 +91,60 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def email_key() -> str:
-    return "sign-in:" + request.form.get("email", "").strip().lower()
+def email_key(email: str) -> str:
+    """A limiter key for an email that is no email: it may reach logs and Redis, and what a
+    client typed must never write a log line of its own."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
 
 
-def failed(response: Response) -> bool:
-    """Only failed sign-ins count towards the throttle."""
-    return response.status_code != 303
+def attempt_keys(email: str) -> tuple[tuple[str, str], tuple[str, str]]:
+    return ("sign-in-address", request.remote_addr or "-"), ("sign-in-email", email_key(email))
+
+
+def counted_attempt(email: str) -> bool:
+    """Count this attempt against the address and the email, before anything is checked;
+    False past either limit. The counting is one atomic step in the limiter's storage
+    (memory or Redis), so parallel guesses cannot all slip in before any is counted."""
+    by_address, by_email = attempt_keys(email)
+    limit = sign_in_limit()
+    return limiter.limiter.hit(limit, *by_address) and limiter.limiter.hit(limit, *by_email)
+
+
+def signed_in_counts_for_nothing(email: str) -> None:
+    """A sign-in that succeeded was no guess: the email's count starts again, and the
+    address gets this attempt back (so one office behind one address is not limited to five
+    sign-ins a minute). Both limits use the fixed-window strategy (Flask-Limiter's default),
+    whose count is one integer per key."""
+    by_address, by_email = attempt_keys(email)
+    limit = sign_in_limit()
+    limiter.limiter.clear(limit, *by_email)
+    limiter.limiter.storage.incr(limit.key_for(*by_address), limit.get_expiry(), amount=-1)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(FAILED_SIGN_INS, key_func=email_key, methods=["POST"], deduct_when=failed)
-@limiter.limit(FAILED_SIGN_INS, key_func=get_remote_address, methods=["POST"], deduct_when=failed)
 def login() -> Any:
-    """Show the sign-in form, or sign a customer in."""
+    """Show the sign-in form (GET, and HEAD), or sign a customer in (POST only)."""
     next_url = safe_next(request.values.get("next"))
-    if request.method == "GET":
+    if request.method != "POST":
         if current_user.is_authenticated:
             return redirect(next_url, code=303)
         return render_template("login.html", next=next_url, email="")
-    email = request.form.get("email", "")
-    customer = customers.authenticate(email, request.form.get("password", ""))
+    email = request.form.get("email", "").strip()
+    password = request.form.get("password", "")
+    if not email or not password:
+        # Not an attempt: nothing to check, so nothing is counted.
+        missing = (
+            "your email and password"
+            if not email and not password
+            else ("your email" if not email else "your password")
+        )
+        return render_template(
+            "login.html", next=next_url, email=email, error=f"Enter {missing} to sign in."
+        ), 400
+    if not counted_attempt(email):
+        log.warning("sign-in refused: too many attempts")
+        abort(429)
+    customer = customers.authenticate(email, password)
     if customer is None:
         log.info("sign-in failed")
         return render_template(
@@ -99,9 +153,11 @@ def login() -> Any:
             email=email,
             error="That email and password don't match. Check them and try again.",
         ), 401
-    # A new session at sign-in: nothing from before it (including its CSRF token) survives.
-    session.clear()
+    signed_in_counts_for_nothing(email)
+    # A new session at sign-in: nothing from before it (its CSRF token included) survives.
+    sessions.end()
     login_user(customer)
+    sessions.begin(customer.get_id())
     log.info("customer %s signed in", customer.id)
     return redirect(next_url, code=303)
 
@@ -109,6 +165,5 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Response:
     """End the session (POST, with the CSRF token, so no other site can sign anyone out)."""
-    logout_user()
-    session.clear()
+    sessions.end()
     return redirect(url_for("auth.login", signed_out=1), code=303)

@@ -1,40 +1,65 @@
-"""Configuration read from the environment (and from a `.env` file when there is one).
+"""Configuration read from the environment (and from a `.env` file when there is one), and
+the checks that stop a misconfigured app from starting.
 
 `.env.example` documents every variable. The Spotzee secret key is read on its own
 (`spotzee_secret_key`) and handed straight to the `SecretClient`: it is never put in the
 Flask config, where every template could render it.
+
+`DEMO=1` (set by `make demo` and the test stacks) seeds the demo customers, shows the demo
+hint and lets the sandbox's demo keys and a generated session key stand in. Without it the
+app refuses to start unless it has real keys and `FLASK_SECRET_KEY`.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
+from limits import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API_BASE = "http://127.0.0.1:8025/api/client"
 # The sandbox's demo keys (sandbox/fixtures/demo.json uses the same defaults).
-DEFAULT_SECRET_KEY = "sk_sandbox_demo_secret_key_0001"  # noqa: S105 - the sandbox demo key
-DEFAULT_PUBLISHABLE_KEY = "pk_sandbox_demo_publishable_key_0001"
+DEMO_SECRET_KEY = "sk_sandbox_demo_secret_key_0001"  # noqa: S105 - the sandbox demo key
+DEMO_PUBLISHABLE_KEY = "pk_sandbox_demo_publishable_key_0001"
+
+
+class ConfigurationError(Exception):
+    """The app cannot start as configured; the message is one sentence naming the variable."""
 
 
 def _float(name: str, default: float) -> float:
     value = os.environ.get(name)
-    return float(value) if value else default
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} is not a number.") from None
 
 
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name)
-    return int(value) if value else default
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise ConfigurationError(f"{name}={value!r} is not a whole number.") from None
 
 
-def flask_secret_key(instance: Path) -> str:
-    """FLASK_SECRET_KEY, or a random key kept in instance/ so every worker shares it."""
+def is_demo() -> bool:
+    load_dotenv(ROOT / ".env", override=False)
+    return os.environ.get("DEMO") == "1"
+
+
+def flask_secret_key(instance: Path) -> str | None:
+    """FLASK_SECRET_KEY; in demo mode, a random key kept in instance/ so workers share it."""
     if os.environ.get("FLASK_SECRET_KEY"):
         return os.environ["FLASK_SECRET_KEY"]
+    if not is_demo():
+        return None
     path = instance / "flask_secret_key"
     instance.mkdir(parents=True, exist_ok=True)
     try:
@@ -45,19 +70,22 @@ def flask_secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def spotzee_secret_key() -> str:
+def spotzee_secret_key() -> str | None:
     """The project's secret key (`sk_…`), for the SecretClient and nothing else."""
     load_dotenv(ROOT / ".env", override=False)
-    return os.environ.get("SPOTZEE_SECRET_KEY") or DEFAULT_SECRET_KEY
+    return os.environ.get("SPOTZEE_SECRET_KEY") or (DEMO_SECRET_KEY if is_demo() else None)
 
 
 def from_environment(instance: Path) -> dict[str, Any]:
     load_dotenv(ROOT / ".env", override=False)
+    demo = is_demo()
+    redis_url = os.environ.get("REDIS_URL") or None
     return {
+        "DEMO": demo,
         "SECRET_KEY": flask_secret_key(instance),
         "SPOTZEE_API_BASE": os.environ.get("SPOTZEE_API_BASE", DEFAULT_API_BASE).rstrip("/"),
         "SPOTZEE_PUBLISHABLE_KEY": os.environ.get("SPOTZEE_PUBLISHABLE_KEY")
-        or DEFAULT_PUBLISHABLE_KEY,
+        or (DEMO_PUBLISHABLE_KEY if demo else None),
         "SPOTZEE_CONNECT_TIMEOUT": _float("SPOTZEE_CONNECT_TIMEOUT", 3.05),
         "SPOTZEE_READ_TIMEOUT": _float("SPOTZEE_READ_TIMEOUT", 10.0),
         # How long a change whose answer was lost is asked after before giving up.
@@ -67,7 +95,77 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SUBSCRIPTION_TYPES_CACHE_SECONDS": _int("SUBSCRIPTION_TYPES_CACHE_SECONDS", 60),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD") or "demo",
         "DATABASE": os.environ.get("APP_DATABASE") or str(instance / "app.sqlite3"),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
-        # Secure cookies and HSTS need https; behind a TLS-terminating proxy set this to 1.
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or redis_url
+        or "memory://",
+        # How many tokens a customer may have minted (page loads included), and how many
+        # sign-in attempts an email or an address may make. Raise them only for load tests
+        # and end-to-end suites, which sign in and load pages faster than customers do.
+        "MINT_LIMIT": os.environ.get("MINT_LIMIT") or "30 per minute",
+        "SIGN_IN_LIMIT": os.environ.get("SIGN_IN_LIMIT") or "5 per minute",
+        "SESSION_IDLE_MINUTES": _float("SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": _float("SESSION_MAX_HOURS", 12),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
+        "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
+        # Secure cookies always; otherwise they are secure on https requests anyway.
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE") == "1",
     }
+
+
+def check(config: dict[str, Any], secret_key: str | None) -> None:
+    """Refuse to start, in one sentence naming the variable, rather than run unsafely."""
+    if not secret_key:
+        raise ConfigurationError(
+            "SPOTZEE_SECRET_KEY is not set: the app needs the project's secret key (sk_…)."
+        )
+    publishable = config.get("SPOTZEE_PUBLISHABLE_KEY")
+    if not publishable:
+        raise ConfigurationError(
+            "SPOTZEE_PUBLISHABLE_KEY is not set: the app needs the project's publishable "
+            "key (pk_…)."
+        )
+    if not secret_key.startswith("sk_"):
+        raise ConfigurationError(
+            "SPOTZEE_SECRET_KEY must be the secret key, which starts with sk_"
+            + (" (this one is the publishable key)." if secret_key.startswith("pk_") else ".")
+        )
+    if not publishable.startswith("pk_"):
+        raise ConfigurationError(
+            "SPOTZEE_PUBLISHABLE_KEY must be the publishable key, which starts with pk_"
+            + (
+                " (this one is the secret key, which must never reach a browser)."
+                if publishable.startswith("sk_")
+                else "."
+            )
+        )
+    demo_keys = {secret_key, publishable} & {DEMO_SECRET_KEY, DEMO_PUBLISHABLE_KEY}
+    if demo_keys and not is_loopback(config["SPOTZEE_API_BASE"]):
+        raise ConfigurationError(
+            "SPOTZEE_SECRET_KEY and SPOTZEE_PUBLISHABLE_KEY are the sandbox's demo keys, but "
+            "SPOTZEE_API_BASE is not a local sandbox: set your project's own keys."
+        )
+    if not config.get("SECRET_KEY"):
+        raise ConfigurationError(
+            "FLASK_SECRET_KEY is not set: outside the demo (DEMO=1) the app needs a fixed, "
+            "random key to sign its session cookies."
+        )
+    for name in ("MINT_LIMIT", "SIGN_IN_LIMIT"):
+        try:
+            parse(config[name])
+        except ValueError:
+            raise ConfigurationError(
+                f"{name}={config[name]!r} is not a limit like '30 per minute'."
+            ) from None
+    if config["TRUSTED_PROXY_HOPS"] < 0:
+        raise ConfigurationError("TRUSTED_PROXY_HOPS must be 0 or more.")
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -3,15 +3,19 @@
 `FirstRenders.load(external_id)` makes its upstream calls together (mint a token, read the
 contact, its subscription states, and the subscription types unless cached), so the page
 costs one round trip to Spotzee, not four, and answers within PAGE_DEADLINE_SECONDS however
-slow Spotzee is. Subscription types change rarely and are cached in the process.
+slow Spotzee is. Subscription types change rarely and are cached: in Redis when REDIS_URL
+is set (one copy for every process), else in each process.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict
+from typing import Any, Protocol
 
 from frontend import FirstRender
 from spotzee import (
@@ -23,8 +27,39 @@ from spotzee import (
 )
 
 
+class TypeCache(Protocol):
+    def fresh(self) -> list[SubscriptionType] | None: ...
+    def store(self, types: list[SubscriptionType]) -> None: ...
+
+
+def type_cache(redis: Any, ttl: float) -> TypeCache:
+    return RedisTypeCache(redis, ttl) if redis is not None else SubscriptionTypeCache(ttl)
+
+
+class RedisTypeCache:
+    """The project's subscription types in Redis, for every process, for `ttl` seconds."""
+
+    KEY = "prefs:subscription-types"
+
+    def __init__(self, redis: Any, ttl: float) -> None:
+        self.redis = redis
+        self.ttl = ttl
+
+    def fresh(self) -> list[SubscriptionType] | None:
+        try:
+            kept = self.redis.get(self.KEY)
+        except Exception:
+            return None
+        return [SubscriptionType(**t) for t in json.loads(kept)] if kept else None
+
+    def store(self, types: list[SubscriptionType]) -> None:
+        if self.ttl > 0:
+            value = json.dumps([asdict(t) for t in types])
+            self.redis.set(self.KEY, value, px=int(self.ttl * 1000))
+
+
 class SubscriptionTypeCache:
-    """The project's subscription types, refreshed at most every `ttl` seconds."""
+    """The project's subscription types in this process, refreshed every `ttl` seconds."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
@@ -46,10 +81,10 @@ class SubscriptionTypeCache:
 class FirstRenders:
     """Loads first renders concurrently, each within a deadline."""
 
-    def __init__(self, client: SecretClient, *, deadline_seconds: float, types_ttl: float) -> None:
+    def __init__(self, client: SecretClient, *, deadline_seconds: float, types: TypeCache) -> None:
         self.client = client
         self.deadline_seconds = deadline_seconds
-        self.types = SubscriptionTypeCache(types_ttl)
+        self.types = types
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="spotzee")
 
     def load(self, external_id: str) -> FirstRender:

@@ -7,6 +7,7 @@ htmx is configured with allowEval false and includeIndicatorStyles false.
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -47,3 +48,11 @@ def init_app(app: Flask) -> None:
                 "Strict-Transport-Security", "max-age=63072000; includeSubDomains"
             )
         return response
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure on every https request (behind a trusted proxy too, once
+    ProxyFix has read X-Forwarded-Proto), and always with SESSION_COOKIE_SECURE=1."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure

@@ -1,4 +1,5 @@
-"""Contact session tokens for the signed-in customer: `POST /api/contact-session`.
+"""Contact session tokens for the signed-in customer: `POST /api/contact-session`, and the
+one limit on how many any customer may have minted.
 
 The page's script asks here (session cookie + CSRF header) when its token is about to
 expire. The token is minted for the signed-in customer's own contact only: the endpoint
@@ -7,36 +8,42 @@ takes no contact id from the caller. It is never logged or stored on the server.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, session
+from flask import Blueprint, Response, current_app, jsonify
 from flask_login import current_user, login_required
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
 
 from spotzee import SecretClient
 
+from . import compression
 from .extensions import csrf, limiter
+from .identity import Customer
 
 bp = Blueprint("tokens", __name__, url_prefix="/api")
-
-MINTS_PER_CUSTOMER = "30 per minute"
 
 
 def secret_client() -> SecretClient:
     return current_app.extensions["spotzee"]
 
 
-def customer_key() -> str:
-    return f"mint:{session.get('_user_id')}"
+def counted_mint(customer: Customer) -> str:
+    """Count one mint for this customer (every mint with the secret key counts: page loads,
+    token requests, plain-form retries); their external_id, or 429 past MINT_LIMIT."""
+    if not limiter.limiter.hit(parse(current_app.config["MINT_LIMIT"]), "mint", customer.get_id()):
+        raise TooManyRequests()
+    return customer.external_id
 
 
 @bp.post("/contact-session")
 @csrf.exempt  # checked below, after sign-in: a signed-out browser must learn it is signed out
 @login_required
-@limiter.limit(MINTS_PER_CUSTOMER, key_func=customer_key)
 def contact_session() -> Response:
     """A fresh token for the signed-in customer: {token, expires_at, expires_in}."""
     csrf.protect()
-    minted = secret_client().mint_contact_session(current_user.external_id)
+    minted = secret_client().mint_contact_session(counted_mint(current_user))
     response = jsonify(
         token=minted.token, expires_at=minted.expires_at, expires_in=minted.expires_in
     )
     response.headers["Cache-Control"] = "no-store"
+    compression.never()
     return response

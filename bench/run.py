@@ -86,6 +86,7 @@ def start_stack(data: Path) -> tuple[Service, Service]:
             "SPOTZEE_API_BASE": f"{sandbox.url}/api/client",
             "APP_DATABASE": str(data / "app.sqlite3"),
             "FLASK_SECRET_KEY": "bench-only-secret",
+            "DEMO": "1",
         },
         [
             "gunicorn",
@@ -112,7 +113,7 @@ class Customer:
         self.base = base
         self.http = requests.Session()
         login = self.http.get(f"{base}/login", timeout=10).text
-        csrf = re.search(r'name="csrf-token" content="([^"]+)"', login).group(1)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
         signed = self.http.post(
             f"{base}/login",
             data={"email": "jane@example.com", "password": "demo", "csrf_token": csrf},
@@ -274,7 +275,7 @@ def visit_weight(browser: Any, base: str) -> dict[str, Any]:
     cache), the JS gzipped, and what a repeat visit downloads."""
     context = browser.new_context()
     login = context.request.get(f"{base}/login").text()
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', login).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
     context.request.post(
         f"{base}/login",
         max_redirects=0,

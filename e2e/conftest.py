@@ -23,8 +23,14 @@ from tooling.stack import Service, running, services
 from .support import sign_in, watch_for_secrets
 
 # The local stack's web app waits less for Spotzee than a deployment would, so that tests
-# of a slow or lost answer take seconds.
-STACK_ENV = {"SPOTZEE_READ_TIMEOUT": "3", "SPOTZEE_RECONCILE_SECONDS": "4"}
+# of a slow or lost answer take seconds; and it lets one customer sign in and load pages
+# faster than a person would (the limits themselves are tested in tests/).
+STACK_ENV = {
+    "SPOTZEE_READ_TIMEOUT": "3",
+    "SPOTZEE_RECONCILE_SECONDS": "4",
+    "MINT_LIMIT": "1000 per minute",
+    "SIGN_IN_LIMIT": "1000 per minute",
+}
 
 
 @pytest.fixture(scope="session")

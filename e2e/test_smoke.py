@@ -1,18 +1,26 @@
-"""The home page loads in a real browser, cleanly, with htmx configured as DESIGN.md says."""
+"""Pages load in a real browser, cleanly: htmx only where it is used, configured as
+DESIGN.md says, under a strict CSP."""
 
 from playwright.sync_api import Page, expect
 
 from e2e.support import sign_in
 
 
-def test_home_page_loads_with_htmx_and_no_console_errors(
-    page: Page, base_url: str, console_errors: list[str]
-) -> None:
-    response = page.goto(f"{base_url}/")
-    assert response is not None and response.status == 200
-    expect(page.get_by_role("heading", level=1)).to_have_text("Choose what we send you")
-    page.wait_for_load_state("load")
+def test_pages_without_switches_load_no_javascript(page: Page, base_url: str) -> None:
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    for path in ("/", "/login"):
+        response = page.goto(f"{base_url}{path}")
+        assert response is not None and response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    assert scripts == []
 
+
+def test_the_preference_page_loads_htmx_configured_and_no_console_errors(
+    page: Page, base_url: str, sandbox, console_errors: list[str]
+) -> None:
+    sign_in(page, base_url)
+    page.wait_for_load_state("load")
     assert page.evaluate("() => window.htmx && window.htmx.version") == "2.0.11"
     config = page.evaluate(
         "() => ({allowEval: htmx.config.allowEval, styles: htmx.config.includeIndicatorStyles,"

@@ -15,7 +15,7 @@ def signed_in_context(browser: Browser, base_url: str):
     """A browser with an empty cache, signed in without loading any page."""
     context = browser.new_context()
     login = context.request.get(f"{base_url}/login").text()
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', login).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
     signed = context.request.post(
         f"{base_url}/login",
         form={"email": "jane@example.com", "password": "demo", "csrf_token": csrf},

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask, current_app, url_for
+from flask_login import login_url
 
 from spotzee import Contact, ContactClient, ContactSession, ContactSubscription
 
@@ -55,8 +56,8 @@ def init_app(
 
 
 def sign_in_url() -> str:
-    """Where to sign in again and come back to the page (the view Flask-Login names)."""
-    return url_for(current_app.login_manager.login_view, next=url_for("frontend.page"))  # type: ignore[attr-defined]
+    """Where to sign in again and come back to the page (wherever Flask-Login was told)."""
+    return login_url(current_app.login_manager.login_view, url_for("frontend.page"))  # type: ignore[attr-defined]
 
 
 def capabilities() -> Capabilities:

@@ -30,7 +30,7 @@ from werkzeug.exceptions import HTTPException
 
 from spotzee import ContactNotFound, NotAllowed, OutcomeUnknown, SpotzeeError
 
-from .model import Message
+from .model import Message, Scope
 from .relay import SwitchChange, from_htmx
 
 log = logging.getLogger("frontend.errors")
@@ -88,12 +88,17 @@ SESSION_CHANGED = Failure(
 def spotzee_failure(error: SpotzeeError) -> Failure:
     """What a Spotzee failure means to the customer."""
     if isinstance(error, OutcomeUnknown):
+        why = (
+            "our messaging service is still working on it"
+            if error.in_progress
+            else "our messaging service stopped answering"
+        )
         return Failure(
             503,
             "outcome_unknown",
             "We couldn't confirm your change",
-            "We couldn't confirm whether it was saved: our messaging service stopped "
-            "answering. Reload the page in a moment to see what's saved.",
+            f"We couldn't confirm whether it was saved: {why}. Reload the page in a moment "
+            "to see what's saved.",
             headers={"Retry-After": RETRY_AFTER_SECONDS},
             unknown=True,
         )
@@ -122,6 +127,12 @@ def spotzee_failure(error: SpotzeeError) -> Failure:
             UNAVAILABLE,
             change_text=UNREACHABLE,
             headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    if not is_change():
+        # A read or a mint refused: the app's own set-up (its secret key, say), not the
+        # customer's doing. The log says which; the customer is told it is on our side.
+        return Failure(
+            502, "upstream_error", "We couldn't reach our messaging service", UNAVAILABLE
         )
     if error.status == 404:
         return Failure(
@@ -175,8 +186,12 @@ def answer(failure: Failure, *, from_spotzee: bool = False) -> Response:
 
 
 def subject() -> str:
+    """What the change was about, in the words the customer saw."""
     change = SwitchChange.from_request()
-    return change.saved.name if change else "Your change"
+    if change is not None:
+        return change.saved.name
+    scope = Scope.of((request.view_args or {}).get("scope", ""))
+    return scope.subject if scope is not None else "Your change"
 
 
 def change_words(failure: Failure) -> str:
@@ -187,12 +202,13 @@ def change_words(failure: Failure) -> str:
 
 def htmx_answer(failure: Failure) -> Response:
     """The live region; for a switch, that switch back as last saved, with Try again."""
-    if not is_change():
-        message = Message("error", failure.text, failure.action)
-        return make_response(render_template("_status.html", message=message, oob=False))
-    message = Message("error", f"{subject()}: {change_words(failure)}", failure.action)
     change = SwitchChange.from_request()
+    if is_change():
+        message = Message("error", f"{subject()}: {change_words(failure)}", failure.action)
+    else:
+        message = Message("error", failure.text, failure.action)
     if change is None:
+        # Only the live region: never the list (or the page) an htmx request aimed at.
         response = make_response(render_template("_status.html", message=message, oob=False))
         response.headers["HX-Retarget"] = "#status"
     else:
@@ -239,10 +255,19 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(SpotzeeError)
     def spotzee_failed(error: SpotzeeError) -> Response:
-        log.warning("Spotzee call failed: %s", error)
+        if error.status in (401, 403) and not error.token_rejected:
+            log.error("Spotzee refused the app's key (check SPOTZEE_*_KEY): %s", error)
+        else:
+            log.warning("Spotzee call failed: %s", error)
         return answer(spotzee_failure(error), from_spotzee=True)
 
     @app.errorhandler(Exception)
     def unexpected(_error: Exception) -> Response:
-        log.exception("unexpected error on %s %s", request.method, request.path)
+        log.exception("unexpected error on %s %s", request.method, printable(request.path))
         return answer(HTTP_FAILURES[500])
+
+
+def printable(value: str) -> str:
+    """A value a client sent, fit for a log line: control characters (a newline would start
+    a forged line of its own) are written as escapes."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)

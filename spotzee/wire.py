@@ -13,7 +13,9 @@ import http.cookiejar
 import json
 import logging
 import os
+import socket
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -68,6 +70,20 @@ class Transport:
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r})"
+
+    def reachable(self, timeout: float = 1.0) -> bool:
+        """Whether Spotzee's address (or the proxy in between) accepts a connection within
+        `timeout`: readiness, without spending a request."""
+        url = urllib.parse.urlsplit(self.base_url)
+        proxy = self._session.proxies.get(url.scheme)
+        if proxy:
+            url = urllib.parse.urlsplit(proxy)
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            with socket.create_connection((url.hostname or "", port), timeout=timeout):
+                return True
+        except OSError:
+            return False
 
     def send(
         self,
@@ -188,7 +204,12 @@ def never_sent(error: requests.RequestException) -> bool:
     """Whether the request certainly never reached Spotzee: the connection was refused or
     never opened. Anything later (a read timeout, a connection lost mid-call) may have
     been carried out."""
-    if isinstance(error, requests.ConnectTimeout):
+    if isinstance(
+        error,
+        requests.ConnectTimeout
+        | requests.exceptions.InvalidHeader
+        | requests.exceptions.InvalidURL,
+    ):
         return True
     reason = getattr(error.args[0], "reason", None) if error.args else None
     return isinstance(reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ProxyError)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
+from flask import session
+from flask_wtf.csrf import generate_csrf
 
 from sandbox.testing import running_sandbox
 
@@ -28,21 +31,36 @@ class Web:
         self.app = app
         self.client = app.test_client()
         self.sandbox = sandbox
+        self.seen = 0
 
-    def csrf(self, path: str = "/login") -> str:
+    def csrf(self, path: str | None = None) -> str:
+        """The session's CSRF token: as `path` shows it (a meta tag or a form field), or, by
+        default, as any page of this session would (without loading one, which would mint)."""
+        if path is None:
+            with self.client.session_transaction() as kept, self.app.test_request_context():
+                session.update(kept)
+                token = generate_csrf()
+                kept.update(session)
+            return token
         page = self.client.get(path).get_data(as_text=True)
-        marker = 'name="csrf-token" content="'
-        start = page.index(marker) + len(marker)
-        return page[start : page.index('"', start)]
+        found = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', page)
+        assert found, f"no CSRF token on {path}"
+        return found.group(1)
 
     def sign_in(self, email: str = "jane@example.com", password: str = "demo") -> Any:
-        return self.client.post(
-            "/login", data={"email": email, "password": password, "csrf_token": self.csrf("/")}
+        response = self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": self.csrf("/login")}
         )
+        self.seen = len(self.sandbox.log())
+        return response
+
+    def upstream(self, path: str) -> list[dict[str, Any]]:
+        """What Spotzee was asked on `path` since the last sign-in (and its page load)."""
+        return [e for e in self.sandbox.log()[self.seen :] if e["path"] == path]
 
     def mint(self, **headers: str) -> Any:
         return self.client.post(
-            "/api/contact-session", headers={"X-CSRFToken": self.csrf("/"), **headers}
+            "/api/contact-session", headers={"X-CSRFToken": self.csrf(), **headers}
         )
 
 
@@ -56,6 +74,7 @@ def make_web(sandbox: Sandbox, tmp_path) -> Callable[..., Web]:
         app = create_app(
             {
                 "TESTING": True,
+                "DEMO": True,
                 "DATABASE": str(tmp_path / "app.sqlite3"),
                 "SPOTZEE_API_BASE": sandbox.api,
                 "SPOTZEE_SECRET_KEY": SECRET_KEY,

@@ -4,6 +4,12 @@ what the app answers. Imported as `tests.support`; fixtures live in conftest.py.
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.serving import make_server
 
 from sandbox.fixture import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 from sandbox.testing import SandboxClient as Sandbox
@@ -13,7 +19,16 @@ PUBLISHABLE_KEY = DEFAULT_PUBLISHABLE_KEY
 JANE = "cust-9f4b21"
 OMAR = "cust-1a3b5c"
 
-__all__ = ["JANE", "OMAR", "PUBLISHABLE_KEY", "SECRET_KEY", "Sandbox", "switch_is_on"]
+__all__ = [
+    "JANE",
+    "OMAR",
+    "PUBLISHABLE_KEY",
+    "SECRET_KEY",
+    "Sandbox",
+    "csrf_of",
+    "served",
+    "switch_is_on",
+]
 
 
 def switch_is_on(html: str, subscription_id: int) -> bool:
@@ -21,3 +36,23 @@ def switch_is_on(html: str, subscription_id: int) -> bool:
     found = re.search(rf'<input[^>]*id="switch-{subscription_id}"[^>]*>', html)
     assert found, f"no switch {subscription_id}"
     return " checked" in found.group(0)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page carries (its meta tag or a form's field)."""
+    found = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """Serve a Flask app over real HTTP on a free loopback port, threaded; yield its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -11,13 +11,23 @@ from pathlib import Path
 import pytest
 
 from backend import create_app
+from tests.support import PUBLISHABLE_KEY, SECRET_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"TESTING": True, "DATABASE": str(tmp_path / "app.sqlite3")})
+    return create_app(
+        {
+            "TESTING": True,
+            "DEMO": True,
+            "DATABASE": str(tmp_path / "app.sqlite3"),
+            "SECRET_KEY": "test-only",
+            "SPOTZEE_SECRET_KEY": SECRET_KEY,
+            "SPOTZEE_PUBLISHABLE_KEY": PUBLISHABLE_KEY,
+        }
+    )
 
 
 @pytest.fixture
@@ -72,7 +82,7 @@ def run_module(module: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     return subprocess.run(  # noqa: S603
         [sys.executable, "-m", module],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**os.environ, "DEMO": "1", **env},
         capture_output=True,
         text=True,
         timeout=30,
@@ -158,7 +168,7 @@ def fresh_interpreter(script: str, tmp_path: Path) -> subprocess.CompletedProces
     result = subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", script],
         cwd=ROOT,
-        env={**os.environ, "APP_DATABASE": str(tmp_path / "app.sqlite3")},
+        env={**os.environ, "DEMO": "1", "APP_DATABASE": str(tmp_path / "app.sqlite3")},
         capture_output=True,
         text=True,
         timeout=60,

@@ -84,9 +84,10 @@ def services(
     data: Path | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> tuple[Service, Service]:
-    """The sandbox (with test controls on) and the web app pointed at it. With `data`, both
-    keep their databases in that folder (a fresh stack) and share a fixed session key."""
-    common = {"SANDBOX_CONTROLS": "1", **(extra_env or {})}
+    """The sandbox (with test controls on) and the web app, in demo mode, pointed at it.
+    With `data`, both keep their databases in that folder (a fresh stack) and the app has a
+    fixed session key."""
+    common = {"SANDBOX_CONTROLS": "1", "DEMO": "1", **(extra_env or {})}
     if data is not None:
         common.update(
             {
