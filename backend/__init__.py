@@ -135,6 +135,7 @@ def create_app(
         first_render=lambda: renders.load(tokens.counted_mint(current_user)),
         mint=lambda: server.mint_contact_session(tokens.counted_mint(current_user)),
         saved_states=lambda: renders.saved_states(current_user.external_id),
+        sign_out=auth.sign_out(app, brand=identify is not None),
     )
     app.register_blueprint(tokens.bp)
     health.init_app(app, transport, redis)

@@ -30,7 +30,9 @@ from flask import (
 from flask_login import current_user, login_url, login_user
 from limits import RateLimitItem, parse
 
-from . import customers, sessions
+from frontend import SignOut
+
+from . import compression, customers, sessions
 from .config import ConfigurationError
 from .extensions import limiter, login_manager
 from .identity import Customer, Identify
@@ -63,6 +65,15 @@ def init_brand_sign_in(app: Flask, identify: Identify) -> None:
     login_manager.init_app(app)
     login_manager.login_view = app.config["SIGN_IN_URL"]
     login_manager.request_loader(identify)
+
+
+def sign_out(app: Flask, *, brand: bool) -> SignOut | None:
+    """The page's way out: this repo's POST /logout, or the brand's SIGN_OUT_URL (if any)."""
+    if not brand:
+        return SignOut(lambda: url_for("auth.logout"))
+    if app.config.get("SIGN_OUT_URL"):
+        return SignOut(lambda: app.config["SIGN_OUT_URL"], method="get")
+    return None
 
 
 def load_customer(customer_id: str) -> Customer | None:
@@ -124,6 +135,7 @@ def signed_in_counts_for_nothing(email: str) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """Show the sign-in form (GET, and HEAD), or sign a customer in (POST only)."""
+    compression.never()  # a CSRF token beside the email and `next` it echoes
     next_url = safe_next(request.values.get("next"))
     if request.method != "POST":
         if current_user.is_authenticated:

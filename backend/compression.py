@@ -24,6 +24,8 @@ def never() -> None:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    # Static files are sent as streams; gzip is what every client accepts.
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
     app.config.setdefault("COMPRESS_REGISTER", False)  # we decide per answer, below
     compress.init_app(app)
 

@@ -108,6 +108,9 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SESSION_MAX_HOURS": _float("SESSION_MAX_HOURS", 12),
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
         "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
+        # With a brand's own sign-in (create_app(identify=...)): its pages.
+        "SIGN_IN_URL": os.environ.get("SIGN_IN_URL") or None,
+        "SIGN_OUT_URL": os.environ.get("SIGN_OUT_URL") or None,
         # Secure cookies always; otherwise they are secure on https requests anyway.
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE") == "1",
     }
@@ -169,3 +172,8 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_environment() -> None:
+    """The checks create_app makes, on the environment alone (for gunicorn's master)."""
+    check(from_environment(ROOT / "instance"), spotzee_secret_key())

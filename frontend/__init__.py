@@ -31,6 +31,15 @@ class FirstRender:
 
 
 @dataclass(frozen=True)
+class SignOut:
+    """Where the page's "Sign out" goes: a POST with the CSRF token (this repo's own
+    sign-in), or a plain link (a brand's own sign-out page)."""
+
+    url: Callable[[], str]
+    method: str = "post"
+
+
+@dataclass(frozen=True)
 class Capabilities:
     contact_client: ContactClient
     first_render: Callable[[], FirstRender]
@@ -38,6 +47,7 @@ class Capabilities:
     # The contact's state on every public type, read with the secret key: the truth to
     # show when a change's outcome could not be learnt from Spotzee's answer.
     saved_states: Callable[[], Sequence[ContactSubscription]]
+    sign_out: SignOut | None
 
 
 def init_app(
@@ -47,10 +57,13 @@ def init_app(
     first_render: Callable[[], FirstRender],
     mint: Callable[[], ContactSession],
     saved_states: Callable[[], Sequence[ContactSubscription]],
+    sign_out: SignOut | None = None,
 ) -> None:
     """Register the preference centre and the app's error path on `app`."""
-    app.extensions["frontend"] = Capabilities(contact_client, first_render, mint, saved_states)
-    app.jinja_env.globals["sign_in_url"] = sign_in_url
+    app.extensions["frontend"] = Capabilities(
+        contact_client, first_render, mint, saved_states, sign_out
+    )
+    app.jinja_env.globals.update(sign_in_url=sign_in_url, sign_out=sign_out)
     errors.init_app(app)
     app.register_blueprint(bp)
 

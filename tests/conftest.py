@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import redis
 import requests
 from flask import session
 from flask_wtf.csrf import generate_csrf
 
 from sandbox.testing import running_sandbox
+from tooling import stack
 
 from .support import PUBLISHABLE_KEY, SECRET_KEY, Sandbox
 
@@ -124,3 +126,17 @@ def proxy_page() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server (Debian's; make test installs it) on a free port: its URL."""
+    with stack.redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """The shared Redis, emptied for this test."""
+    redis.Redis.from_url(redis_server).flushall()
+    return redis_server

@@ -12,6 +12,7 @@ import pytest
 
 from backend import create_app
 from tests.support import PUBLISHABLE_KEY, SECRET_KEY
+from tooling.devserver import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,7 +91,15 @@ def run_module(module: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     )
 
 
-@pytest.mark.parametrize(("module", "variable"), [("sandbox", "SANDBOX_PORT"), ("backend", "PORT")])
+@pytest.mark.parametrize(
+    ("module", "variable"),
+    [
+        ("sandbox", "SANDBOX_PORT"),
+        ("backend", "PORT"),
+        ("tooling.demo", "SANDBOX_PORT"),
+        ("tooling.demo", "PORT"),
+    ],
+)
 def test_a_busy_port_is_named_with_the_variable_that_changes_it(module, variable, tmp_path) -> None:
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
@@ -99,6 +108,8 @@ def test_a_busy_port_is_named_with_the_variable_that_changes_it(module, variable
         result = run_module(
             module,
             {
+                "SANDBOX_PORT": str(free_port()),
+                "PORT": str(free_port()),
                 variable: str(port),
                 "SANDBOX_DATABASE": str(tmp_path / "s.sqlite3"),
                 "APP_DATABASE": str(tmp_path / "a.sqlite3"),
@@ -106,6 +117,9 @@ def test_a_busy_port_is_named_with_the_variable_that_changes_it(module, variable
         )
     assert result.returncode == 1
     assert f"port {port}" in result.stderr and variable in result.stderr
+    # One sentence, nothing started: no banner, no "stopped unexpectedly".
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Preference centre:" not in result.stdout
     assert "Traceback" not in result.stderr
 
 

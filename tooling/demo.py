@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 
-from tooling.devserver import port_from_env
+from tooling.devserver import port_from_env, port_problem
 from tooling.stack import services
 
 
@@ -15,6 +15,16 @@ def main() -> int:
     app_port = port_from_env(os.environ.get("PORT"), 5000, "PORT")
     sandbox_port = port_from_env(os.environ.get("SANDBOX_PORT"), 8025, "SANDBOX_PORT")
     sandbox, app = services(app_port=app_port, sandbox_port=sandbox_port)
+    # Both ports first: a busy one is one sentence, before anything starts (a server already
+    # on the port would otherwise answer the readiness check and fool the launcher).
+    for service, port, variable in (
+        (sandbox, sandbox_port, "SANDBOX_PORT"),
+        (app, app_port, "PORT"),
+    ):
+        problem = port_problem(service.name, "127.0.0.1", port, variable)
+        if problem:
+            print(problem, file=sys.stderr)
+            return 1
     running = []
     # Ctrl-C and SIGTERM both end in KeyboardInterrupt, even when started in the background
     # (where a shell would otherwise have SIGINT ignored), and both stop the children.
@@ -28,9 +38,10 @@ def main() -> int:
         password = os.environ.get("DEMO_PASSWORD") or "demo"
         print(
             f"\n  Preference centre: {app.url}/\n"
-            f"  Spotzee sandbox:   {sandbox.url}/api/client"
-            f"  (controls at {sandbox.url}/_sandbox/)\n"
             f"  Sign in as jane@example.com or omar@example.com, password: {password}\n"
+            f"  Spotzee sandbox:   {sandbox.url}/api/client\n"
+            f"    what it was asked: {sandbox.url}/_sandbox/requests\n"
+            f"    its clock:         {sandbox.url}/_sandbox/clock (sandbox/README.md: faults)\n"
             "  Press Ctrl-C to stop.\n",
             flush=True,
         )

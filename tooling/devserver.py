@@ -46,17 +46,9 @@ def serve(app: Flask, *, name: str, host: str, port: int, port_variable: str) ->
     # Werkzeug's own access log would duplicate the apps' request logs.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     # Werkzeug prints its own advice and exits on a busy port; check first to name the variable.
-    try:
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            sys.exit(
-                f"{name} cannot start: port {port} on {host} is already in use. "
-                f"Stop whatever holds it, or set {port_variable} to another port."
-            )
-        sys.exit(f"{name} cannot listen on {host}:{port}: {error.strerror}.")
+    problem = port_problem(name, host, port, port_variable)
+    if problem:
+        sys.exit(problem)
     server = make_server(host, port, app, threaded=True, request_handler=KeepAliveHandler)
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -76,3 +68,19 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+def port_problem(name: str, host: str, port: int, variable: str) -> str | None:
+    """Why `name` could not listen on host:port, in one sentence; None if it can."""
+    try:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return (
+                f"{name} cannot start: port {port} on {host} is already in use. "
+                f"Stop whatever holds it, or set {variable} to another port."
+            )
+        return f"{name} cannot listen on {host}:{port}: {error.strerror}."
+    return None

@@ -8,6 +8,8 @@ stops them afterwards.
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import requests
 
@@ -31,8 +34,10 @@ class Service:
     arguments: list[str] | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
-    def start(self, *, quiet: bool = False) -> None:
-        output = subprocess.DEVNULL if quiet else None
+    def start(self, *, quiet: bool = False, output: IO[str] | None = None) -> None:
+        """Start it; its output goes to ours, nowhere (`quiet`), or to `output`."""
+        if output is None and quiet:
+            output = subprocess.DEVNULL  # type: ignore[assignment]
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", *(self.arguments or [self.module])],
             cwd=ROOT,
@@ -129,3 +134,40 @@ def running(*stack: Service, quiet: bool = True) -> Iterator[None]:
     finally:
         for service in reversed(started):
             service.stop()
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[str]:
+    """A throwaway redis-server (Debian's) on a free loopback port, keeping nothing on
+    disk: yields its URL, stops it afterwards."""
+    from tooling.devserver import free_port
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError(
+            "redis-server is needed (Debian/Ubuntu: apt-get install redis-server; "
+            "macOS: brew install redis)."
+        )
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603 - Debian's redis-server, our arguments
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+         "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe:
+                    probe.sendall(b"PING\r\n")
+                    if probe.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not answer on port {port}.") from None
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
