@@ -83,7 +83,8 @@ def project_id() -> int:
 def contact_for(user_id: str) -> sqlite3.Row:
     """Resolve a {userId}: external_id first, then the numeric id when it is all digits."""
     contact = store().contact_by_external_id(project_id(), user_id)
-    if contact is None and user_id.isdigit() and len(user_id) < 19:
+    # isdigit() alone is true for '¹' and '٣', which int() refuses or reads as another number.
+    if contact is None and user_id.isascii() and user_id.isdigit() and len(user_id) < 19:
         contact = store().contact_by_id(project_id(), int(user_id))
     if contact is None:
         raise ApiError(

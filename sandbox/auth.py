@@ -162,7 +162,8 @@ def verified_claims(
         )
     except jwt.PyJWTError as error:
         raise invalid from error
-    if not isinstance(claims["exp"], int) or not str(claims["sub"]).isdigit():
+    sub = str(claims["sub"])
+    if not isinstance(claims["exp"], int) or not (sub.isascii() and sub.isdigit()):
         raise invalid
     cache.remember(token, claims)
     return claims

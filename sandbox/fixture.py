@@ -116,7 +116,7 @@ def problems(fixture: Any) -> list[dict[str, str]]:
             if check(isinstance(states, dict), f"{where}.states", "Must be an object."):
                 for sub_id, state in states.items():
                     check(
-                        sub_id.isdigit() and int(sub_id) in subscription_ids,
+                        sub_id.isascii() and sub_id.isdigit() and int(sub_id) in subscription_ids,
                         f"{where}.states.{sub_id}",
                         "Not a subscription type of this project.",
                     )

@@ -151,6 +151,15 @@ def test_minting_resolves_external_id_then_numeric_id(sandbox) -> None:
     assert sandbox.me(by_number.json()["token"]).json()["external_id"] == OMAR
 
 
+@pytest.mark.parametrize("user_id", ["\u00b9", "\u0663", "1\u00b2", "\uff11\uff10\uff12\uff15"])
+def test_a_user_id_of_non_ascii_digits_is_an_unknown_contact(sandbox, user_id) -> None:
+    """'¹', Arabic-Indic and full-width digits pass str.isdigit(); none is a numeric id."""
+    for method, path in (("POST", f"/users/{user_id}/sessions"), ("GET", f"/users/{user_id}")):
+        response = sandbox.call(method, path)
+        assert response.status_code == 404
+        assert response.json()["param"] == "userId"
+
+
 def test_minting_for_an_unknown_contact_is_404_naming_user_id(sandbox) -> None:
     response = sandbox.call("POST", "/users/cust-nobody/sessions")
     assert response.status_code == 404

@@ -168,6 +168,16 @@ def test_tokens_minted_before_a_reset_stop_working(sandbox) -> None:
                 }
             ]
         },
+        {
+            "projects": [
+                {
+                    "id": 1,
+                    "name": "P",
+                    "subscriptions": [{"id": 1, "name": "S", "channel": "email"}],
+                    "contacts": [{"id": 2, "external_id": "a", "states": {"\u00b9": 1}}],
+                }
+            ]
+        },
     ],
 )
 def test_a_bad_fixture_is_refused_whole(sandbox, fixture) -> None:
