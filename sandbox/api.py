@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from . import auth, validation
+from .answers import no_content
 from .clock import iso
 from .errors import ApiError
 from .pagination import page
@@ -110,10 +111,6 @@ def check_subscription_ids(ids: list[int], *, public_only: bool) -> None:
                 f"Subscription type {sub_id} is not public; only your server can change it.",
                 param=f"[{index}].subscription_id",
             )
-
-
-def no_content() -> Response:
-    return Response(status=204)
 
 
 # -- contact session tokens and the browser (publishable key) endpoints ---------------------

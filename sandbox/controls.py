@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from . import fixture, validation
+from .answers import no_content
 from .clock import iso
 from .errors import field_error
 from .faults import Fault
@@ -61,7 +62,7 @@ def add_fault() -> Response:
 @bp.delete("/faults")
 def clear_faults() -> Response:
     sandbox_state().faults.clear()
-    return Response(status=204)
+    return no_content()
 
 
 def parse_fault(body: Any) -> tuple[Fault, list[dict[str, str]]]:

@@ -17,6 +17,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import auth, errors, idempotency
+from .answers import no_content
 from .errors import ApiError
 from .ids import request_id
 from .state import sandbox_state, store
@@ -109,7 +110,7 @@ def before() -> Response | None:
     if not is_api_request():
         return None
     if request.method == "OPTIONS" and request.path in CORS_PATHS:
-        return Response(status=204, headers=PREFLIGHT_HEADERS)
+        return no_content(PREFLIGHT_HEADERS)
     state = sandbox_state()
     now = state.clock.now()
 
@@ -188,6 +189,8 @@ def claim_idempotency(
         return None
     g.replayed = True
     response = Response(stored.body, status=stored.status, content_type=stored.content_type)
+    if not stored.content_type:
+        del response.headers["Content-Type"]  # a kept 204 had none
     response.headers.update(stored.headers)
     response.headers["X-Request-Id"] = stored.request_id
     response.headers["Idempotent-Replayed"] = "true"

@@ -270,3 +270,20 @@ def test_keys_and_tokens_never_reach_the_logs_or_the_request_log(sandbox, caplog
     assert "sessions" in logged  # the log did record the calls
     for secret in (SECRET_KEY, PUBLISHABLE_KEY, token):
         assert secret not in logged
+
+
+def test_a_204_has_no_body_and_no_content_type(sandbox) -> None:
+    """Spotzee's generated client parses any answer with a Content-Type; a 204 has none."""
+    event = [{"name": "opened_preferences", "external_id": JANE}]
+    key = {"Idempotency-Key": "event-1"}
+    answers = [
+        sandbox.call("POST", "/events", json=event, headers=key),
+        sandbox.call("POST", "/events", json=event, headers=key),  # the kept answer, replayed
+        sandbox.call("DELETE", f"/users/{JANE}"),
+        sandbox.http.options(f"{sandbox.api}/users/me", headers={"Origin": "https://a.example"}),
+    ]
+    assert answers[1].headers["Idempotent-Replayed"] == "true"
+    for answer in answers:
+        assert answer.status_code == 204
+        assert answer.content == b""
+        assert "Content-Type" not in answer.headers
