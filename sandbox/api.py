@@ -21,6 +21,8 @@ log = logging.getLogger("sandbox.api")
 bp = Blueprint("api", __name__, url_prefix="/api/client")
 
 CHANNELS = ("email", "text", "push", "webhook", "in_app")
+# The fields `q` searches on both subscription lists ("the resource's indexed fields").
+SEARCHABLE = ("name", "channel")
 
 
 # -- representations --------------------------------------------------------------------
@@ -243,7 +245,7 @@ def upsert_one(item: Any, stamp: str) -> dict[str, Any]:
 def list_contact_subscriptions(user_id: str) -> Response:
     contact = contact_for(user_id)
     items = state_items(contact["id"], project_id(), public_only=False)
-    return jsonify(page(items, request.args, key="subscription_id"))
+    return jsonify(page(items, request.args, key="subscription_id", searchable=SEARCHABLE))
 
 
 @bp.patch("/users/<user_id>/subscriptions")
@@ -322,7 +324,7 @@ def toggle_one(item: Any, types: set[int], stamp: str) -> dict[str, Any]:
 @endpoint(scopes=SECRET)
 def list_subscription_types() -> Response:
     items = [subscription_type_json(row) for row in store().subscription_types(project_id())]
-    return jsonify(page(items, request.args))
+    return jsonify(page(items, request.args, searchable=SEARCHABLE))
 
 
 @bp.post("/subscriptions")

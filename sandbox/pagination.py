@@ -1,4 +1,5 @@
-"""Cursor pagination in Spotzee's list shape: results, nextCursor, prevCursor, limit."""
+"""Cursor pagination in Spotzee's list shape (results, nextCursor, prevCursor, limit), and the
+free-text search `q` that narrows a list before it is paged."""
 
 from __future__ import annotations
 
@@ -18,9 +19,15 @@ def invalid(param: str, message: str) -> ApiError:
 
 
 def page(
-    items: Sequence[dict[str, Any]], args: Mapping[str, str], *, key: str = "id"
+    items: Sequence[dict[str, Any]],
+    args: Mapping[str, str],
+    *,
+    key: str = "id",
+    searchable: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Slice `items` (any order) by the query's cursor, page, limit, sort and direction."""
+    """Keep the items that match `q` in one of the `searchable` fields, then slice them by the
+    query's cursor, page, limit, sort and direction."""
+    items = search(items, args.get("q", ""), searchable)
     raw_limit = args.get("limit", str(DEFAULT_LIMIT))
     try:
         limit = int(raw_limit)
@@ -64,6 +71,18 @@ def page(
         "prevCursor": encode_cursor(results[0][key]) if results and start > 0 else None,
         "limit": limit,
     }
+
+
+def search(
+    items: Sequence[dict[str, Any]], q: str, fields: tuple[str, ...]
+) -> Sequence[dict[str, Any]]:
+    """Case-insensitive substring match on any of `fields`; an empty `q` keeps everything."""
+    needle = q.strip().casefold()
+    if not needle:
+        return items
+    return [
+        item for item in items if any(needle in str(item[field]).casefold() for field in fields)
+    ]
 
 
 def _beyond(value: int, boundary: int, direction: str) -> bool:

@@ -316,3 +316,27 @@ def test_events_are_accepted_and_bad_ones_refused(sandbox) -> None:
     bad = sandbox.call("POST", "/events", json=[{"name": "", "external_id": JANE}, {"name": "x"}])
     assert bad.status_code == 422
     assert [e["param"] for e in bad.json()["errors"]] == ["[0].name", "[1]"]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("news", [7]),
+        ("UPDATES", [8, 15]),
+        ("  sms ", [12]),
+        ("push", [15]),  # the channel is searched too
+        ("in_app", [21]),
+        ("", [7, 8, 9, 12, 15, 21]),
+        ("nothing like it", []),
+    ],
+)
+def test_q_searches_subscription_types_by_name_and_channel(sandbox, q, expected) -> None:
+    types = sandbox.call("GET", "/subscriptions", params={"q": q}).json()["results"]
+    assert [t["id"] for t in types] == expected
+    states = sandbox.call("GET", f"/users/{JANE}/subscriptions", params={"q": q}).json()
+    assert [s["subscription_id"] for s in states["results"]] == expected
+
+
+def test_a_search_pages_like_any_list(sandbox) -> None:
+    assert walk(sandbox, "/subscriptions", 1, q="e") == [7, 8, 9, 12, 15]
+    assert walk(sandbox, "/subscriptions", 1, q="email") == [7, 8, 9]
