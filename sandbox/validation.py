@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from flask import request
+from pydantic_core import from_json
 
 from .errors import ApiError, field_error
 
@@ -17,12 +18,23 @@ E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def json_body() -> Any:
+    """The request's JSON, or 400. Refused as malformed: nesting deeper than 200 levels (a
+    recursive parser would overflow), lone surrogates (no store can encode them), NaN and
+    numbers too large for a float (no JSON client can read them back)."""
     try:
-        return json.loads(request.get_data(cache=True) or b"")
-    except (ValueError, UnicodeDecodeError):
+        return parse_json(request.get_data(cache=True) or b"")
+    except ValueError:
         raise ApiError(
             "parameter_invalid_format", "The request body is not valid JSON.", param="body"
         ) from None
+
+
+def parse_json(data: bytes | str) -> Any:
+    """Parse JSON the way every body and cursor is parsed; ValueError if it is not acceptable."""
+    value = from_json(data, allow_inf_nan=False)
+    # 1e400 parses as inf; serialising with allow_nan=False finds it wherever it is nested.
+    json.dumps(value, allow_nan=False)
+    return value
 
 
 def failed(errors: list[dict[str, str]]) -> ApiError:

@@ -1,0 +1,106 @@
+"""Sandbox: hostile input gets a 4xx in Spotzee's envelope, never a 500, and changes nothing."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.support import JANE, PUBLISHABLE_KEY
+
+DEEP = b"[" * 1000 + b"]" * 1000  # 1,000 levels in 2 KB
+DEEP_OBJECT = b'{"a":' * 1000 + b"1" + b"}" * 1000
+
+
+def assert_refused_as_malformed(response, param: str = "body") -> None:
+    assert response.status_code == 400, response.text
+    assert response.headers["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert (problem["code"], problem["param"]) == ("parameter_invalid_format", param)
+
+
+def send(sandbox, method: str, path: str, body: bytes):
+    headers = {"Content-Type": "application/json"}
+    if path.endswith("/me"):
+        return sandbox.call(
+            method, path, key=PUBLISHABLE_KEY, token=sandbox.mint(), data=body, headers=headers
+        )
+    return sandbox.call(method, path, data=body, headers=headers)
+
+
+BODY_ENDPOINTS = [
+    ("PATCH", "/subscriptions/me"),
+    ("PATCH", f"/users/{JANE}/subscriptions"),
+    ("POST", "/users/batch"),
+    ("POST", "/subscriptions/batch"),
+    ("POST", "/subscriptions"),
+    ("PATCH", "/subscriptions/7"),
+    ("POST", "/events"),
+]
+
+
+@pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT], ids=["arrays", "objects"])
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
+def test_deeply_nested_json_is_400(sandbox, method, path, body) -> None:
+    before = sandbox.states()
+    assert_refused_as_malformed(send(sandbox, method, path, body))
+    nested_item = b'[{"name": "x", "external_id": "a", "data": ' + DEEP + b"}]"
+    assert_refused_as_malformed(send(sandbox, method, path, nested_item))
+    assert sandbox.states() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'[{"subscription_id": 7, "state": 0, "note": "\\ud800"}]',
+        b'[{"subscription_id": 7, "state": 0, "note": "a\\udfffb"}]',
+        b'[{"external_id": "\\ud83d", "name": "x", "subscription_id": 7, "state": 0}]',
+        b'{"name": "\\udc00", "channel": "email", "is_public": true}',
+    ],
+)
+@pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
+def test_lone_surrogates_in_any_string_are_400(sandbox, method, path, body) -> None:
+    before = sandbox.states()
+    assert_refused_as_malformed(send(sandbox, method, path, body))
+    assert sandbox.states() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'[{"external_id": "x", "name": "n", "data": {"n": NaN}}]',
+        b'[{"external_id": "x", "name": "n", "data": {"n": 1e400}}]',
+        b'[{"external_id": "x", "name": "n", "data": {"n": -Infinity}}]',
+        b"\xff\xfe[]",
+    ],
+)
+def test_numbers_no_client_can_read_back_and_bad_utf8_are_400(sandbox, body) -> None:
+    for path in ("/users/batch", "/events"):
+        assert_refused_as_malformed(send(sandbox, "POST", path, body))
+    assert sandbox.call("GET", "/users/x").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "decoded",
+    [DEEP, DEEP_OBJECT, b'{"id": 1e400}', b'{"id": "\\ud800"}', b'{"id": 10' + b"0" * 5000 + b"}"],
+    ids=["arrays", "objects", "huge-float", "surrogate", "huge-int"],
+)
+@pytest.mark.parametrize("path", ["/subscriptions", f"/users/{JANE}/subscriptions"])
+def test_a_hostile_pagination_cursor_is_400(sandbox, decoded, path) -> None:
+    cursor = base64.urlsafe_b64encode(decoded).decode().rstrip("=")
+    response = sandbox.call("GET", path, params={"cursor": cursor})
+    assert_refused_as_malformed(response, "cursor")
+
+
+@pytest.mark.parametrize("name", ["clock", "faults", "seed"])
+def test_the_controls_refuse_hostile_json_too(sandbox, name) -> None:
+    for body in (DEEP, b'{"advance_seconds": 1e400}', b'{"path": "\\ud800"}'):
+        response = sandbox.http.post(
+            f"{sandbox.url}/_sandbox/{name}",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+        assert response.status_code == 400, response.text
+    assert sandbox.control("GET", "clock").json()["offset_seconds"] == 0
+    assert sandbox.control("GET", "faults").json()["faults"] == []
