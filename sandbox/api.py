@@ -13,6 +13,7 @@ from . import auth, validation
 from .answers import no_content
 from .clock import iso
 from .errors import ApiError
+from .logtext import escaped
 from .pagination import page
 from .pipeline import EITHER, PUBLIC, SECRET, endpoint
 from .state import sandbox_state, store
@@ -460,6 +461,6 @@ def track_events() -> Response:
     log.info(
         "accepted %d event(s): %s",
         len(events),
-        ", ".join(sorted({event["name"] for event in events})),
+        ", ".join(sorted({escaped(event["name"]) for event in events})),
     )
     return no_content()

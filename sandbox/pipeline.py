@@ -20,6 +20,7 @@ from . import auth, errors, idempotency
 from .answers import no_content
 from .errors import ApiError
 from .ids import request_id
+from .logtext import escaped
 from .state import sandbox_state, store
 
 log = logging.getLogger("sandbox.api")
@@ -74,7 +75,7 @@ def is_api_request() -> bool:
 
 
 def unexpected(error: Exception) -> Response:
-    log.exception("unexpected error serving %s %s", request.method, request.path)
+    log.exception("unexpected error serving %s %s", escaped(request.method), escaped(request.path))
     return errors.problem(errors.for_status(500))
 
 
@@ -283,8 +284,8 @@ def record(response: Response, status: int) -> None:
     response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.3f}"
     log.info(
         "%s %s %s %.1fms %s%s",
-        request.method,
-        request.path,
+        escaped(request.method),
+        escaped(request.path),
         status,
         elapsed_ms,
         response.headers.get("X-Request-Id") or g.get("request_id"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 
 import pytest
 
@@ -104,3 +105,23 @@ def test_the_controls_refuse_hostile_json_too(sandbox, name) -> None:
         assert response.status_code == 400, response.text
     assert sandbox.control("GET", "clock").json()["offset_seconds"] == 0
     assert sandbox.control("GET", "faults").json()["faults"] == []
+
+
+FORGED = "\n2026-05-01 12:00:00 INFO sandbox.api GET /api/client/users/me 200 0.1ms req_FORGED"
+
+
+def test_log_lines_cannot_be_forged(sandbox, caplog) -> None:
+    """A path, a method or an event name is escaped in the log: no client-sent newline,
+    carriage return, line separator or terminal escape reaches a line."""
+    caplog.set_level(logging.DEBUG)
+    sandbox.http.get(f"{sandbox.api}/users/x%0a2026-05-01%0d%E2%80%A8INFO%1b[2J forged", timeout=5)
+    sandbox.call("GET", "/users/a\\nb")
+    sandbox.call(
+        "POST", "/events", json=[{"name": f"signed_up{FORGED}\u2028x", "external_id": JANE}]
+    )
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("x\\n2026-05-01\\r\\u2028INFO\\x1b[2J forged" in m for m in messages)
+    assert any("/users/a\\\\nb" in m for m in messages)  # a sent backslash stays visible
+    assert any("signed_up\\n2026-05-01" in m for m in messages)
+    for message in messages:
+        assert not any(char in message for char in "\n\r\x1b\u2028\u2029\x85\x0b\x0c")
