@@ -50,18 +50,20 @@ def authenticate(store: Store, cache: Credentials, authorization: str | None) ->
     if not KEY_FORMAT.match(value):
         raise unauthenticated(INVALID_KEY, "Authorization")
     digest = key_digest(value)
-    if digest not in cache.keys:
+    principal = cache.keys.get(digest)
+    if principal is None:
         row = store.api_key(value)
-        cache.keys[digest] = row and Principal(
+        if row is None:
+            # Misses are not remembered: any client can send endlessly many unknown keys, and
+            # a cache of them would grow without bound. Only the fixture's keys are cached.
+            raise unauthenticated(INVALID_KEY, "Authorization")
+        principal = cache.keys[digest] = Principal(
             project_id=row["project_id"],
             scope=row["scope"],
             role=row["role"],
             key_sha256=digest,
             rate_limit=row["rate_limit"],
         )
-    principal = cache.keys[digest]
-    if principal is None:
-        raise unauthenticated(INVALID_KEY, "Authorization")
     return principal
 
 
