@@ -100,7 +100,11 @@ class SandboxClient:
         )
 
     def control(self, method: str, name: str, body: Any = None) -> requests.Response:
-        return self.http.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=10)
+        # The controls take every POST as JSON, even one without a body (reset).
+        headers = {"Content-Type": "application/json"} if method != "GET" else {}
+        return self.http.request(
+            method, f"{self.url}/_sandbox/{name}", json=body, headers=headers, timeout=10
+        )
 
     def fault(self, **fault: Any) -> None:
         assert self.control("POST", "faults", fault).status_code == 201
