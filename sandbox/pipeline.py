@@ -176,15 +176,9 @@ def claim_idempotency(
     # A publishable key is shared by every browser, so its keys are also scoped to the
     # contact: one customer's key can never replay another customer's answer.
     contact = g.get("contact")
-    scope = "|".join(
-        [
-            principal.key_sha256,
-            request.method,
-            request.path,
-            str(contact["id"]) if contact is not None else "",
-        ]
-    )
-    stored = idempotency.claim(store().conn, scope, key, idempotency.body_digest(body), now)
+    scope = f"{principal.key_sha256}|{contact['id'] if contact is not None else ''}"
+    sent = idempotency.Sent(request.method, request.path, idempotency.body_digest(body))
+    stored = idempotency.claim(store().conn, scope, key, sent, now)
     if stored is None:
         g.idempotency = (scope, key)
         return None
