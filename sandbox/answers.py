@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import Response
+from pydantic import BaseModel
 
 
 def no_content(headers: Mapping[str, str] | None = None) -> Response:
@@ -13,3 +14,11 @@ def no_content(headers: Mapping[str, str] | None = None) -> Response:
     response = Response(status=204, headers=headers)
     del response.headers["Content-Type"]
     return response
+
+
+def answer(model: BaseModel, status: int = 200) -> Response:
+    """A JSON answer rendered from its model, so it has exactly the shape the OpenAPI document
+    states. Optional fields never set are left out, as the SDK's types expect."""
+    return Response(
+        model.model_dump_json(exclude_unset=True), status=status, mimetype="application/json"
+    )

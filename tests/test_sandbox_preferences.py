@@ -340,3 +340,56 @@ def test_q_searches_subscription_types_by_name_and_channel(sandbox, q, expected)
 def test_a_search_pages_like_any_list(sandbox) -> None:
     assert walk(sandbox, "/subscriptions", 1, q="e") == [7, 8, 9, 12, 15]
     assert walk(sandbox, "/subscriptions", 1, q="email") == [7, 8, 9]
+
+
+@pytest.mark.parametrize(
+    ("item", "param"),
+    [
+        ({"subscription_id": "7", "state": 1, "external_id": JANE}, "[1].subscription_id"),
+        ({"subscription_id": None, "state": 1, "external_id": JANE}, "[1].subscription_id"),
+        ({"state": 1, "external_id": JANE}, "[1].subscription_id"),
+        ({"subscription_id": 7, "state": True, "external_id": JANE}, "[1].state"),
+        ({"subscription_id": 7, "state": 1, "external_id": 42}, "[1].external_id"),
+        ("not an object", "[1]"),
+    ],
+)
+def test_a_batch_toggle_item_of_the_wrong_shape_refuses_the_whole_batch(
+    sandbox, item, param
+) -> None:
+    """Each result must name a numeric subscription_id (SubscriptionBatchToggleResult), which
+    such an item has not: the request is refused whole, as the SDK's request type does."""
+    before = sandbox.states()
+    response = sandbox.call(
+        "POST",
+        "/subscriptions/batch",
+        json=[{"subscription_id": 7, "state": 0, "external_id": JANE}, item],
+    )
+    assert response.status_code == 422
+    assert [error["param"] for error in response.json()["errors"]] == [param]
+    assert sandbox.states() == before
+
+
+def test_every_batch_toggle_result_names_its_numeric_subscription_id(sandbox) -> None:
+    response = sandbox.call(
+        "POST",
+        "/subscriptions/batch",
+        json=[
+            {"subscription_id": 7, "state": 0},
+            {"subscription_id": 7, "state": 0, "external_id": "nobody"},
+            {"subscription_id": 999, "state": 0, "external_id": JANE},
+        ],
+    )
+    results = response.json()["results"]
+    assert [r["subscription_id"] for r in results] == [7, 7, 999]
+    assert [r["error"]["code"] for r in results] == [
+        "parameter_missing",
+        "resource_missing",
+        "resource_missing",
+    ]
+    assert all("state" not in r for r in results)
+
+
+def test_events_come_as_an_array_as_the_sdk_sends_them(sandbox) -> None:
+    one = sandbox.call("POST", "/events", json={"name": "x", "external_id": JANE})
+    assert one.status_code == 422
+    assert [error["param"] for error in one.json()["errors"]] == ["body"]
