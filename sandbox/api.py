@@ -268,6 +268,9 @@ def upsert_one(index: int, raw: Any, stamp: str) -> UserBatchResult:
     store().conn.execute("SAVEPOINT item")
     try:
         if existing is None:
+            # The SDK's User always has a string external_id, and UserUpsertByAnonymousId may
+            # create a user without one: its anonymous_id stands in until it is identified.
+            fields.setdefault("external_id", item.anonymous_id)
             contact_id = store().insert_contact(pid, fields, stamp)
         else:
             contact_id = existing["id"]

@@ -11,9 +11,13 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from .errors import field_error
+from .models import Identifier
 
 DEMO_FIXTURE = Path(__file__).parent / "fixtures" / "demo.json"
+IDENTIFIER: TypeAdapter[str] = TypeAdapter(Identifier)
 CHANNELS = ("email", "text", "push", "webhook", "in_app")
 ROLES = ("support", "smtpproxy", "editor", "publisher", "admin")
 
@@ -30,6 +34,15 @@ def demo_fixture() -> dict[str, Any]:
         or DEFAULT_PUBLISHABLE_KEY,
     )
     return json.loads(text)
+
+
+def is_identifier(value: Any) -> bool:
+    """Whether `value` is an external_id the API would accept (see models.Identifier)."""
+    try:
+        IDENTIFIER.validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def problems(fixture: Any) -> list[dict[str, str]]:
@@ -107,9 +120,9 @@ def problems(fixture: Any) -> list[dict[str, str]]:
             if check(is_id(contact.get("id")), f"{where}.id", "A positive integer id is required."):
                 unique("contact", contact["id"], f"{where}.id")
             check(
-                isinstance(contact.get("external_id"), str),
+                is_identifier(contact.get("external_id")),
                 f"{where}.external_id",
-                "An external_id is required.",
+                "An external_id of 1 to 255 characters, usable as a URL path segment, is required.",
             )
             check(isinstance(contact.get("data", {}), dict), f"{where}.data", "Must be an object.")
             states = contact.get("states", {})

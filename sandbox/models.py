@@ -391,7 +391,7 @@ class SubscriptionBatchToggleResponse(BaseModel):
 
 
 class EventIdentify(Body):
-    """Profile fields sent along with an event (stored with it, not applied)."""
+    """Profile fields sent along with an event (accepted, not applied)."""
 
     email: Email = None
     phone: Phone = None

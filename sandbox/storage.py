@@ -130,6 +130,10 @@ def initialise(path: str) -> bool:
             # replay records with a 24-hour life, so they are dropped, not migrated.
             conn.execute("DROP TABLE idempotency")
         conn.executescript(SCHEMA)
+        # Users saved by anonymous_id alone before it stood in as their external_id.
+        conn.execute(
+            "UPDATE OR IGNORE contacts SET external_id = anonymous_id WHERE external_id IS NULL"
+        )
         return conn.execute("SELECT COUNT(*) FROM projects").fetchone()[0] == 0
     finally:
         conn.close()

@@ -393,3 +393,51 @@ def test_events_come_as_an_array_as_the_sdk_sends_them(sandbox) -> None:
     one = sandbox.call("POST", "/events", json={"name": "x", "external_id": JANE})
     assert one.status_code == 422
     assert [error["param"] for error in one.json()["errors"]] == ["body"]
+
+
+def test_a_user_known_only_by_an_anonymous_id_reads_it_as_its_external_id(sandbox) -> None:
+    """The SDK's User requires a string external_id; UserUpsertByAnonymousId needs none."""
+    created = sandbox.call("POST", "/users/batch", json=[{"anonymous_id": "anon-7d1e"}])
+    user = created.json()["results"][0]["user"]
+    assert (user["external_id"], user["anonymous_id"]) == ("anon-7d1e", "anon-7d1e")
+    assert sandbox.call("GET", "/users/anon-7d1e").json()["id"] == user["id"]
+    assert sandbox.call("POST", "/users/anon-7d1e/sessions").status_code == 200
+
+    identified = sandbox.call(
+        "POST", "/users/batch", json=[{"anonymous_id": "anon-7d1e", "external_id": "cust-7d1e"}]
+    ).json()["results"][0]["user"]
+    assert (identified["id"], identified["external_id"]) == (user["id"], "cust-7d1e")
+    assert identified["anonymous_id"] == "anon-7d1e"
+    assert sandbox.call("GET", "/users/anon-7d1e").status_code == 404
+    assert sandbox.call("GET", "/users/cust-7d1e").status_code == 200
+
+
+def test_an_anonymous_id_that_is_another_users_external_id_is_a_conflict(sandbox) -> None:
+    result = sandbox.call("POST", "/users/batch", json=[{"anonymous_id": JANE}]).json()
+    assert result["results"][0]["error"]["code"] == "state_conflict"
+    assert sandbox.call("GET", f"/users/{JANE}").json()["anonymous_id"] == "anon-2c8a3e"
+
+
+@pytest.mark.parametrize("identifier", ["a/b", "/", ".", "..", "", "x" * 256])
+def test_an_identifier_no_url_path_could_name_is_refused_on_write(sandbox, identifier) -> None:
+    """A user is addressed by its external_id in one path segment; a '/' (even as %2F) or a
+    dot segment can never reach it, so such an id is refused rather than stored unreachable."""
+    upserted = sandbox.call(
+        "POST",
+        "/users/batch",
+        json=[{"external_id": identifier}, {"anonymous_id": identifier}, {"external_id": "ok-1"}],
+    ).json()
+    assert (upserted["succeeded"], upserted["failed"]) == (1, 2)
+    assert {r["error"]["code"] for r in upserted["results"][:2]} <= {
+        "parameter_invalid_format",
+        "parameter_invalid_empty",
+    }
+    event = sandbox.call("POST", "/events", json=[{"name": "x", "external_id": identifier}])
+    assert event.status_code == 422
+    seeded = sandbox.control(
+        "POST",
+        "seed",
+        {"projects": [{"id": 1, "name": "P", "contacts": [{"id": 2, "external_id": identifier}]}]},
+    )
+    assert seeded.status_code == 422
+    assert sandbox.call("GET", "/users/ok-1").status_code == 200  # the demo state is kept
