@@ -131,7 +131,7 @@ def test_log_lines_cannot_be_forged(sandbox, caplog) -> None:
 
 def test_unknown_api_keys_do_not_grow_memory(sandbox) -> None:
     """Every look-up of an unknown key used to be remembered forever (about 3.3 MB per 20,000
-    random keys). What authentication keeps is measured across 1,000 more unknown keys."""
+    random keys). What authentication keeps is measured across 500 more unknown keys."""
 
     def unknown_keys(count: int) -> None:
         for _ in range(count):
@@ -142,7 +142,7 @@ def test_unknown_api_keys_do_not_grow_memory(sandbox) -> None:
     tracemalloc.start(3)
     try:
         before = tracemalloc.take_snapshot()
-        unknown_keys(1000)
+        unknown_keys(500)
         after = tracemalloc.take_snapshot()
     finally:
         tracemalloc.stop()
@@ -153,7 +153,7 @@ def test_unknown_api_keys_do_not_grow_memory(sandbox) -> None:
             before.filter_traces(kept_by_authentication), "filename"
         )
     )
-    # Remembering each miss kept about 156 KB here; SQLite's own bounded bookkeeping of
+    # Remembering each miss kept about 90 KB here; SQLite's own bounded bookkeeping of
     # recent cursors accounts for up to about 17 KB.
-    assert growth < 40_000, f"{growth} bytes kept for 1,000 unknown keys"
+    assert growth < 40_000, f"{growth} bytes kept for 500 unknown keys"
     assert sandbox.call("GET", f"/users/{JANE}").status_code == 200
