@@ -7,6 +7,7 @@ only requests no other web site can make: see `same_origin_only`.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from .state import sandbox_state, store
 
 bp = Blueprint("controls", __name__, url_prefix="/_sandbox")
 
+LATEST = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
 # The names a browser uses for a sandbox on this machine; SANDBOX_HOST adds its own.
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -57,13 +59,15 @@ def read_clock() -> Response:
 def advance_clock() -> Response:
     body = validation.json_body()
     seconds = body.get("advance_seconds") if isinstance(body, dict) else None
-    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+    number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+    # Past the last year a timestamp can be written in, every answer would fail.
+    if not number or not 0 <= seconds <= LATEST - sandbox_state().clock.now():
         raise validation.failed(
             [
                 field_error(
                     "advance_seconds",
                     "parameter_invalid_format",
-                    "Must be a number of seconds, 0 or more.",
+                    "Must be a number of seconds, 0 or more, that keeps the clock before 9000.",
                 )
             ]
         )

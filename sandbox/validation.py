@@ -25,7 +25,7 @@ VARIANTS = frozenset(
 MESSAGES = {
     "missing": "Required.",
     "model_type": "Must be an object.",
-    "list_type": "Must be a JSON array of 1 to 100 items.",
+    "list_type": "Must be a JSON array.",
 }
 ANY_BATCH: TypeAdapter[list[Any]] = TypeAdapter(Batch[Any])
 CODES = frozenset(code.value for code in ErrorCode)

@@ -252,3 +252,53 @@ def test_the_controls_answer_to_the_sandboxs_own_names(tmp_path, monkeypatch) ->
                 f"{url}/_sandbox/clock", headers={"Host": f"{host}:{port}"}, timeout=5
             )
             assert sent.status_code == 200, host
+
+
+@pytest.mark.parametrize("seconds", [1e308, 10**400, 300 * 365 * 86400 * 100])
+def test_the_clock_cannot_be_moved_past_any_writable_date(sandbox, seconds) -> None:
+    response = sandbox.http.post(
+        f"{sandbox.url}/_sandbox/clock",
+        data=f'{{"advance_seconds": {seconds}}}',
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert response.status_code == 422
+    assert sandbox.control("GET", "clock").json()["offset_seconds"] == 0
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "project",
+    [
+        {"keys": 5},
+        {"keys": [{"value": "sk_short", "scope": "secret"}]},
+        {"keys": [{"value": "sk_valid_key_0001", "scope": "secret", "rate_limit": {"read": "x"}}]},
+        {"subscriptions": [{"id": 1, "name": "S", "channel": "email", "created_at": 5}]},
+        {"contacts": [{"id": 2, "external_id": "a", "devices": "x"}]},
+        {"contacts": [{"id": 2, "external_id": "a", "email": 5}]},
+        {"contacts": [{"id": 2, "external_id": "a"}, {"id": 3, "external_id": "a"}]},
+        {
+            "contacts": [
+                {"id": 2, "external_id": "a", "anonymous_id": "z"},
+                {"id": 3, "external_id": "b", "anonymous_id": "z"},
+            ]
+        },
+        {"contacts": [{"id": 2, "external_id": "a", "anonymous_id": "a/b"}]},
+    ],
+    ids=[
+        "keys-not-a-list",
+        "key-the-api-would-refuse",
+        "rate-not-a-number",
+        "created-at-not-a-string",
+        "devices-not-a-list",
+        "email-not-a-string",
+        "duplicate-external-id",
+        "duplicate-anonymous-id",
+        "unreachable-anonymous-id",
+    ],
+)
+def test_a_fixture_that_could_not_be_served_is_refused_whole(sandbox, project) -> None:
+    """Each of these used to load, then fail as a 500 on the next request that read it."""
+    response = sandbox.control("POST", "seed", {"projects": [{"id": 1, "name": "P", **project}]})
+    assert response.status_code == 422 and response.json()["errors"]
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200
