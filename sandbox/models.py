@@ -152,6 +152,7 @@ Timezone = Annotated[str | None, Field(max_length=50)]
 Locale = Annotated[str | None, Field(max_length=255)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=255), AfterValidator(not_blank)]
 JsonObject = dict[str, Any]
+EventName = Annotated[str, StringConstraints(min_length=1)]
 Batch = Annotated[list[T], Field(min_length=1, max_length=MAX_ITEMS)]
 # An optional field that is never null on the wire: left out when it has no value.
 Absent = SkipJsonSchema[None]
@@ -403,7 +404,7 @@ class EventIdentify(Body):
 class EventByAnonymousId(Body):
     """An event attributed to an anonymous id."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    name: EventName
     anonymous_id: Identifier
     external_id: Identifier | None = None
     data: JsonObject | None = None
@@ -414,7 +415,7 @@ class EventByAnonymousId(Body):
 class EventByExternalId(Body):
     """An event attributed to an external id."""
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    name: EventName
     anonymous_id: Identifier | None = None
     external_id: Identifier
     data: JsonObject | None = None

@@ -1,6 +1,6 @@
 """Sandbox, property-based: generated JSON, strings and ids thrown at every endpoint never get
 a 500, every 4xx comes in Spotzee's envelope, and after any refusal the stored state is
-exactly what it was.
+exactly what it was. Generated fixtures are refused whole or leave a sandbox that serves.
 
 The examples are derandomised (the same sequence on every run and machine) and each starts
 from the demo fixture, so a failure reproduces exactly.
