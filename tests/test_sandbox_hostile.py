@@ -6,10 +6,23 @@ import base64
 import logging
 import secrets
 import tracemalloc
+from collections.abc import Iterator
 
 import pytest
+import requests
 
-from tests.support import JANE, PUBLISHABLE_KEY
+from sandbox.testing import running_sandbox
+from tests.support import JANE, PUBLISHABLE_KEY, Sandbox
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One sandbox for the tests that only send what must be refused and check that nothing
+    changed: starting one per case would cost more than the cases."""
+    database = tmp_path_factory.mktemp("hostile") / "s.sqlite3"
+    with running_sandbox(database) as url, requests.Session() as http:
+        yield Sandbox(url=url, http=http)
+
 
 DEEP = b"[" * 1000 + b"]" * 1000  # 1,000 levels in 2 KB
 DEEP_OBJECT = b'{"a":' * 1000 + b"1" + b"}" * 1000
@@ -44,12 +57,12 @@ BODY_ENDPOINTS = [
 
 @pytest.mark.parametrize("body", [DEEP, DEEP_OBJECT], ids=["arrays", "objects"])
 @pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
-def test_deeply_nested_json_is_400(sandbox, method, path, body) -> None:
-    before = sandbox.states()
-    assert_refused_as_malformed(send(sandbox, method, path, body))
+def test_deeply_nested_json_is_400(shared, method, path, body) -> None:
+    before = shared.states()
+    assert_refused_as_malformed(send(shared, method, path, body))
     nested_item = b'[{"name": "x", "external_id": "a", "data": ' + DEEP + b"}]"
-    assert_refused_as_malformed(send(sandbox, method, path, nested_item))
-    assert sandbox.states() == before
+    assert_refused_as_malformed(send(shared, method, path, nested_item))
+    assert shared.states() == before
 
 
 @pytest.mark.parametrize(
@@ -62,10 +75,10 @@ def test_deeply_nested_json_is_400(sandbox, method, path, body) -> None:
     ],
 )
 @pytest.mark.parametrize(("method", "path"), BODY_ENDPOINTS)
-def test_lone_surrogates_in_any_string_are_400(sandbox, method, path, body) -> None:
-    before = sandbox.states()
-    assert_refused_as_malformed(send(sandbox, method, path, body))
-    assert sandbox.states() == before
+def test_lone_surrogates_in_any_string_are_400(shared, method, path, body) -> None:
+    before = shared.states()
+    assert_refused_as_malformed(send(shared, method, path, body))
+    assert shared.states() == before
 
 
 @pytest.mark.parametrize(
@@ -77,10 +90,10 @@ def test_lone_surrogates_in_any_string_are_400(sandbox, method, path, body) -> N
         b"\xff\xfe[]",
     ],
 )
-def test_numbers_no_client_can_read_back_and_bad_utf8_are_400(sandbox, body) -> None:
+def test_numbers_no_client_can_read_back_and_bad_utf8_are_400(shared, body) -> None:
     for path in ("/users/batch", "/events"):
-        assert_refused_as_malformed(send(sandbox, "POST", path, body))
-    assert sandbox.call("GET", "/users/x").status_code == 404
+        assert_refused_as_malformed(send(shared, "POST", path, body))
+    assert shared.call("GET", "/users/x").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -89,24 +102,24 @@ def test_numbers_no_client_can_read_back_and_bad_utf8_are_400(sandbox, body) -> 
     ids=["arrays", "objects", "huge-float", "surrogate", "huge-int"],
 )
 @pytest.mark.parametrize("path", ["/subscriptions", f"/users/{JANE}/subscriptions"])
-def test_a_hostile_pagination_cursor_is_400(sandbox, decoded, path) -> None:
+def test_a_hostile_pagination_cursor_is_400(shared, decoded, path) -> None:
     cursor = base64.urlsafe_b64encode(decoded).decode().rstrip("=")
-    response = sandbox.call("GET", path, params={"cursor": cursor})
+    response = shared.call("GET", path, params={"cursor": cursor})
     assert_refused_as_malformed(response, "cursor")
 
 
 @pytest.mark.parametrize("name", ["clock", "faults", "seed"])
-def test_the_controls_refuse_hostile_json_too(sandbox, name) -> None:
+def test_the_controls_refuse_hostile_json_too(shared, name) -> None:
     for body in (DEEP, b'{"advance_seconds": 1e400}', b'{"path": "\\ud800"}'):
-        response = sandbox.http.post(
-            f"{sandbox.url}/_sandbox/{name}",
+        response = shared.http.post(
+            f"{shared.url}/_sandbox/{name}",
             data=body,
             headers={"Content-Type": "application/json"},
             timeout=10,
         )
         assert response.status_code == 400, response.text
-    assert sandbox.control("GET", "clock").json()["offset_seconds"] == 0
-    assert sandbox.control("GET", "faults").json()["faults"] == []
+    assert shared.control("GET", "clock").json()["offset_seconds"] == 0
+    assert shared.control("GET", "faults").json()["faults"] == []
 
 
 FORGED = "\n2026-05-01 12:00:00 INFO sandbox.api GET /api/client/users/me 200 0.1ms req_FORGED"
