@@ -27,6 +27,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATABASE=os.environ.get("SANDBOX_DATABASE")
         or os.path.join(app.instance_path, "sandbox.sqlite3"),
         CONTROLS=os.environ.get("SANDBOX_CONTROLS") == "1",
+        # Host names the test controls answer to besides localhost, 127.0.0.1 and [::1].
+        CONTROL_HOSTS=frozenset({os.environ.get("SANDBOX_HOST", "").strip("[]").lower()} - {""}),
         RATE_LIMITS=os.environ.get("SANDBOX_RATE_LIMITS") == "1",
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
     )

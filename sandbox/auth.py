@@ -22,6 +22,12 @@ KEY_FORMAT = re.compile(r"^(sk|pk)_[A-Za-z0-9_]{8,200}$")
 TOKEN_LIFETIME_SECONDS = 15 * 60
 TOKEN_HEADERS = ("X-Spotzee-Contact-Token", "X-Spotzee-User-Token")
 ISSUER = "spotzee-sandbox"
+# What the token is for: the publishable-key endpoints of one contact. A JWT the sandbox
+# signed for anything else (none today) could not be replayed here.
+AUDIENCE = "spotzee-sandbox:contact-session"
+# How far in the future an `iat` may be. The sandbox mints with its own clock, so only a
+# forged or foreign token can be ahead of it; the leeway is the one real issuers allow.
+IAT_LEEWAY_SECONDS = 30
 INVALID_KEY = "Invalid API key. Please ensure you copied it correctly."
 
 
@@ -50,18 +56,20 @@ def authenticate(store: Store, cache: Credentials, authorization: str | None) ->
     if not KEY_FORMAT.match(value):
         raise unauthenticated(INVALID_KEY, "Authorization")
     digest = key_digest(value)
-    if digest not in cache.keys:
+    principal = cache.keys.get(digest)
+    if principal is None:
         row = store.api_key(value)
-        cache.keys[digest] = row and Principal(
+        if row is None:
+            # Misses are not remembered: any client can send endlessly many unknown keys, and
+            # a cache of them would grow without bound. Only the fixture's keys are cached.
+            raise unauthenticated(INVALID_KEY, "Authorization")
+        principal = cache.keys[digest] = Principal(
             project_id=row["project_id"],
             scope=row["scope"],
             role=row["role"],
             key_sha256=digest,
             rate_limit=row["rate_limit"],
         )
-    principal = cache.keys[digest]
-    if principal is None:
-        raise unauthenticated(INVALID_KEY, "Authorization")
     return principal
 
 
@@ -92,6 +100,7 @@ def mint(secret: str, project_id: int, contact: Any, now: float) -> tuple[str, i
     expires = issued + TOKEN_LIFETIME_SECONDS
     claims = {
         "iss": ISSUER,
+        "aud": AUDIENCE,
         "sub": str(contact["id"]),
         "project_id": project_id,
         "external_id": contact["external_id"],
@@ -135,7 +144,11 @@ def contact_for_token(
     header, token = presented_token(headers)
     invalid = unauthenticated("The contact session token is invalid or has expired.", header)
     claims = cache.claims(token) or verified_claims(store, cache, token, invalid)
-    if now >= claims["exp"] or claims["project_id"] != principal.project_id:
+    if (
+        now >= claims["exp"]
+        or claims["iat"] > now + IAT_LEEWAY_SECONDS
+        or claims["project_id"] != principal.project_id
+    ):
         raise invalid
     contact = store.contact_by_id(principal.project_id, int(claims["sub"]))
     if contact is None:
@@ -146,23 +159,29 @@ def contact_for_token(
 def verified_claims(
     store: Store, cache: Credentials, token: str, invalid: ApiError
 ) -> dict[str, Any]:
-    """Check the signature and the claims' shape once; the cache then skips the HMAC."""
+    """Check the signature and the claims as their issuer would, once; the cache then skips
+    the HMAC. Expiry and `iat` against now are checked on every request, by the sandbox
+    clock (the process clock would ignore the clock control)."""
     try:
         claims = jwt.decode(
             token,
             signing_secret(store, cache),
             algorithms=["HS256"],
             issuer=ISSUER,
-            # Expiry is checked against the sandbox clock below, not the process clock.
+            audience=AUDIENCE,
             options={
                 "verify_exp": False,
                 "verify_iat": False,
-                "require": ["iat", "exp", "sub", "jti", "project_id"],
+                "require": ["iss", "aud", "iat", "exp", "sub", "jti", "project_id"],
             },
         )
     except jwt.PyJWTError as error:
         raise invalid from error
-    if not isinstance(claims["exp"], int) or not str(claims["sub"]).isdigit():
+    sub = str(claims["sub"])
+    lifetime_as_issued = all(
+        type(claims[name]) is int for name in ("iat", "exp", "project_id")
+    ) and (claims["exp"] - claims["iat"] == TOKEN_LIFETIME_SECONDS)
+    if not lifetime_as_issued or not (sub.isascii() and sub.isdigit() and len(sub) < 19):
         raise invalid
     cache.remember(token, claims)
     return claims

@@ -1,22 +1,52 @@
 """Test controls under /_sandbox/: clock, faults, seed and reset, and the request log.
 
-Registered only when SANDBOX_CONTROLS=1; otherwise every /_sandbox/ URL is a 404.
+Registered only when SANDBOX_CONTROLS=1; otherwise every /_sandbox/ URL is a 404. They answer
+only requests no other web site can make: see `same_origin_only`.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from . import fixture, validation
+from .answers import no_content
 from .clock import iso
-from .errors import field_error
+from .errors import ApiError, field_error
 from .faults import Fault
 from .state import sandbox_state, store
 
 bp = Blueprint("controls", __name__, url_prefix="/_sandbox")
+
+LATEST = datetime(9000, 1, 1, tzinfo=UTC).timestamp()
+# The names a browser uses for a sandbox on this machine; SANDBOX_HOST adds its own.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+@bp.before_request
+def same_origin_only() -> None:
+    """Refuse what a web page in the tester's browser could send. A page may POST a form or
+    text/plain to any address without asking, so every POST must say application/json (which
+    needs a CORS preflight, and the controls grant none). A page on a domain that resolves to
+    127.0.0.1 (DNS rebinding) sends its own name as Host, so only local names are accepted."""
+    hostname = urlsplit(f"//{request.host}").hostname or ""
+    if hostname not in LOCAL_HOSTS | current_app.config["CONTROL_HOSTS"]:
+        raise ApiError(
+            "permission_denied",
+            "The test controls answer only to a Host that names the sandbox itself.",
+            param="Host",
+        )
+    if request.method == "POST" and request.mimetype != "application/json":
+        raise ApiError(
+            "parameter_invalid_format",
+            "The test controls take JSON only: send Content-Type: application/json.",
+            status=415,
+            param="Content-Type",
+        )
 
 
 @bp.get("/clock")
@@ -29,13 +59,15 @@ def read_clock() -> Response:
 def advance_clock() -> Response:
     body = validation.json_body()
     seconds = body.get("advance_seconds") if isinstance(body, dict) else None
-    if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds < 0:
+    number = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+    # Past the last year a timestamp can be written in, every answer would fail.
+    if not number or not 0 <= seconds <= LATEST - sandbox_state().clock.now():
         raise validation.failed(
             [
                 field_error(
                     "advance_seconds",
                     "parameter_invalid_format",
-                    "Must be a number of seconds, 0 or more.",
+                    "Must be a number of seconds, 0 or more, that keeps the clock before 9000.",
                 )
             ]
         )
@@ -61,7 +93,7 @@ def add_fault() -> Response:
 @bp.delete("/faults")
 def clear_faults() -> Response:
     sandbox_state().faults.clear()
-    return Response(status=204)
+    return no_content()
 
 
 def parse_fault(body: Any) -> tuple[Fault, list[dict[str, str]]]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, g
+
+from .models import ErrorResponse
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -74,22 +75,20 @@ class ApiError(Exception):
 
 
 def problem(error: ApiError) -> Response:
-    """Render an ApiError as the envelope, carrying this request's id."""
+    """Render an ApiError as the envelope (`ErrorResponse`), carrying this request's id."""
     title = CATALOGUE.get(error.code, (error.status, error.code.replace("_", " ").capitalize()))[1]
-    body: dict[str, Any] = {
+    fields: dict[str, Any] = {
         "status": "error",
         "code": error.code,
         "title": title,
         "message": error.message,
         "error": error.message,
         "type": f"https://docs.spotzee.com/main-api/errors#{error.code}",
-        "request_id": g.get("request_id"),
     }
-    if error.param is not None:
-        body["param"] = error.param
-    if error.errors is not None:
-        body["errors"] = error.errors
-    response = Response(json.dumps(body), status=error.status, mimetype=PROBLEM_JSON)
+    optional = {"request_id": g.get("request_id"), "param": error.param, "errors": error.errors}
+    fields.update({name: value for name, value in optional.items() if value is not None})
+    envelope = ErrorResponse.model_validate(fields).model_dump_json(exclude_unset=True)
+    response = Response(envelope, status=error.status, mimetype=PROBLEM_JSON)
     response.headers.update(error.headers)
     return response
 

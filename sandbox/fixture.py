@@ -9,13 +9,17 @@ import json
 import os
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .auth import KEY_FORMAT, ROLES
 from .errors import field_error
+from .models import Channel, Identifier, State
+from .ratelimit import TIERS
+from .validation import error_entry
 
 DEMO_FIXTURE = Path(__file__).parent / "fixtures" / "demo.json"
-CHANNELS = ("email", "text", "push", "webhook", "in_app")
-ROLES = ("support", "smtpproxy", "editor", "publisher", "admin")
 
 # The demo keys, the same defaults the web app uses, so app and sandbox always agree.
 DEFAULT_SECRET_KEY = "sk_sandbox_demo_secret_key_0001"  # noqa: S105 - the sandbox demo key
@@ -32,97 +36,116 @@ def demo_fixture() -> dict[str, Any]:
     return json.loads(text)
 
 
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+
+Id = Annotated[int, Field(gt=0, lt=2**63)]
+Stamp = str | None  # stored as given; ISO 8601 by convention
+
+
+class FixtureRateLimit(Strict):
+    read: Annotated[float, Field(gt=0)] | None = None
+    write: Annotated[float, Field(gt=0)] | None = None
+    tier: Literal[tuple(TIERS)] | None = None  # type: ignore[valid-type]
+
+
+class FixtureKey(Strict):
+    value: Annotated[str, Field(pattern=KEY_FORMAT.pattern)]
+    scope: Literal["secret", "public"]
+    role: Literal[ROLES] = "support"  # type: ignore[valid-type]
+    rate_limit: FixtureRateLimit | None = None
+
+
+class FixtureSubscription(Strict):
+    id: Id
+    name: Annotated[str, Field(min_length=1)]
+    channel: Channel
+    is_public: bool = False
+    created_at: Stamp = None
+    updated_at: Stamp = None
+
+
+class FixtureContact(Strict):
+    id: Id
+    external_id: Identifier
+    anonymous_id: Identifier | None = None
+    email: str | None = None
+    phone: str | None = None
+    timezone: str | None = None
+    locale: str | None = None
+    data: dict[str, Any] | None = None
+    devices: list[dict[str, Any]] | None = None
+    created_at: Stamp = None
+    updated_at: Stamp = None
+    states: dict[str, State] = Field(default_factory=dict)
+
+
+class FixtureProject(Strict):
+    id: Id
+    name: str
+    keys: list[FixtureKey] = Field(default_factory=list)
+    subscriptions: list[FixtureSubscription] = Field(default_factory=list)
+    contacts: list[FixtureContact] = Field(default_factory=list)
+
+
+class Fixture(Strict):
+    """The fixture format (README, "Fixture format"); checked whole before anything loads."""
+
+    projects: list[FixtureProject]
+
+
 def problems(fixture: Any) -> list[dict[str, str]]:
-    """Everything wrong with a fixture, as validation_failed errors[] entries (empty if fine)."""
-    if not isinstance(fixture, dict) or not isinstance(fixture.get("projects"), list):
-        return [field_error("projects", "parameter_missing", "A `projects` array is required.")]
+    """Everything wrong with a fixture, as validation_failed errors[] entries (empty if fine):
+    its shape, then what must be unique or must refer to something in it."""
+    try:
+        valid = Fixture.model_validate(fixture)
+    except ValidationError as invalid:
+        return [error_entry(detail) for detail in invalid.errors()]
     errors: list[dict[str, str]] = []
     seen: dict[str, set[Any]] = {"project": set(), "key": set(), "sub": set(), "contact": set()}
 
-    def check(ok: bool, where: str, message: str) -> bool:
-        if not ok:
-            errors.append(field_error(where, "parameter_invalid_format", message))
-        return ok
-
     def unique(kind: str, value: Any, where: str) -> None:
-        check(value not in seen[kind], where, "Duplicate value.")
+        if value in seen[kind]:
+            errors.append(field_error(where, "parameter_invalid_format", "Duplicate value."))
         seen[kind].add(value)
 
-    def is_id(value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
-
-    for p, project in enumerate(fixture["projects"]):
+    for p, project in enumerate(valid.projects):
         at = f"projects[{p}]"
-        if not check(isinstance(project, dict), at, "Must be an object."):
-            continue
-        if check(is_id(project.get("id")), f"{at}.id", "A positive integer id is required."):
-            unique("project", project["id"], f"{at}.id")
-        check(isinstance(project.get("name"), str), f"{at}.name", "A name is required.")
-        for k, key in enumerate(project.get("keys", [])):
-            where = f"{at}.keys[{k}]"
-            if not check(isinstance(key, dict), where, "Must be an object."):
-                continue
-            scope = key.get("scope")
-            check(scope in ("secret", "public"), f"{where}.scope", "Must be secret or public.")
-            value = key.get("value")
-            prefix = {"secret": "sk_", "public": "pk_"}.get(scope, "")
-            if check(
-                isinstance(value, str) and value.startswith(prefix) and len(value) > 10,
-                f"{where}.value",
-                f"Must be a key starting with {prefix or 'sk_ or pk_'}.",
-            ):
-                unique("key", value, f"{where}.value")
-            check(
-                key.get("role", "support") in ROLES,
-                f"{where}.role",
-                f"Must be one of {', '.join(ROLES)}.",
-            )
-        subscription_ids = set()
-        for s, sub in enumerate(project.get("subscriptions", [])):
-            where = f"{at}.subscriptions[{s}]"
-            if not check(isinstance(sub, dict), where, "Must be an object."):
-                continue
-            if check(is_id(sub.get("id")), f"{where}.id", "A positive integer id is required."):
-                unique("sub", sub["id"], f"{where}.id")
-                subscription_ids.add(sub["id"])
-            check(
-                isinstance(sub.get("name"), str) and bool(sub.get("name")),
-                f"{where}.name",
-                "A name is required.",
-            )
-            check(
-                sub.get("channel") in CHANNELS,
-                f"{where}.channel",
-                f"Must be one of {', '.join(CHANNELS)}.",
-            )
-            check(
-                isinstance(sub.get("is_public", False), bool),
-                f"{where}.is_public",
-                "Must be true or false.",
-            )
-        for c, contact in enumerate(project.get("contacts", [])):
-            where = f"{at}.contacts[{c}]"
-            if not check(isinstance(contact, dict), where, "Must be an object."):
-                continue
-            if check(is_id(contact.get("id")), f"{where}.id", "A positive integer id is required."):
-                unique("contact", contact["id"], f"{where}.id")
-            check(
-                isinstance(contact.get("external_id"), str),
-                f"{where}.external_id",
-                "An external_id is required.",
-            )
-            check(isinstance(contact.get("data", {}), dict), f"{where}.data", "Must be an object.")
-            states = contact.get("states", {})
-            if check(isinstance(states, dict), f"{where}.states", "Must be an object."):
-                for sub_id, state in states.items():
-                    check(
-                        sub_id.isdigit() and int(sub_id) in subscription_ids,
-                        f"{where}.states.{sub_id}",
-                        "Not a subscription type of this project.",
+        unique("project", project.id, f"{at}.id")
+        for k, key in enumerate(project.keys):
+            prefix = "sk_" if key.scope == "secret" else "pk_"
+            if not key.value.startswith(prefix):
+                errors.append(
+                    field_error(
+                        f"{at}.keys[{k}].value",
+                        "parameter_invalid_format",
+                        f"A {key.scope} key starts with {prefix}.",
                     )
-                    check(
-                        state in (0, 1, 2) and not isinstance(state, bool),
-                        f"{where}.states.{sub_id}",
-                        "Must be 0, 1 or 2.",
+                )
+            unique("key", key.value, f"{at}.keys[{k}].value")
+        for s, sub in enumerate(project.subscriptions):
+            unique("sub", sub.id, f"{at}.subscriptions[{s}].id")
+        subscription_ids = {sub.id for sub in project.subscriptions}
+        identifiers: set[str] = set()
+        for c, contact in enumerate(project.contacts):
+            where = f"{at}.contacts[{c}]"
+            unique("contact", contact.id, f"{where}.id")
+            # No two contacts of a project share an id of either kind: an anonymous id may
+            # stand in as an external id, so the two kinds are one namespace.
+            for name in ("external_id", "anonymous_id"):
+                if getattr(contact, name) in identifiers:
+                    errors.append(
+                        field_error(f"{where}.{name}", "parameter_invalid_format", "Duplicate.")
+                    )
+            identifiers |= {contact.external_id, contact.anonymous_id} - {None}
+            for sub_id in contact.states:
+                if not (sub_id.isascii() and sub_id.isdigit() and int(sub_id) in subscription_ids):
+                    errors.append(
+                        field_error(
+                            f"{where}.states.{sub_id}",
+                            "parameter_invalid_format",
+                            "Not a subscription type of this project.",
+                        )
                     )
     return errors

@@ -3,7 +3,8 @@
 A key is claimed with a single INSERT (the table's primary key makes the claim atomic across
 threads), so two identical requests at the same moment run once: the second sees the claim
 and gets 409 idempotency_in_progress. When the first finishes, 2xx and 4xx answers are kept
-for 24 hours (sandbox clock) and replayed; 5xx and 429 answers release the claim.
+for 24 hours (sandbox clock) and replayed; 5xx and 429 answers release the claim. A key
+belongs to the method, path and body it was first sent with: any other is a mismatch.
 """
 
 from __future__ import annotations
@@ -43,24 +44,31 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def claim(conn: sqlite3.Connection, scope: str, key: str, digest: str, now: float) -> Stored | None:
+@dataclass(frozen=True)
+class Sent:
+    """What a key is bound to: the request first sent with it."""
+
+    method: str
+    path: str
+    body_sha256: str
+
+
+def claim(conn: sqlite3.Connection, scope: str, key: str, sent: Sent, now: float) -> Stored | None:
     """Claim `key` for this request, or return the stored answer to replay.
 
-    Raises 409 idempotency_key_mismatch for another body, 409 idempotency_in_progress while
-    the first request still runs.
+    Raises 409 idempotency_key_mismatch for another method, path or body, and 409
+    idempotency_in_progress while the first request still runs.
     """
     with WRITES:
-        return _claim(conn, scope, key, digest, now)
+        return _claim(conn, scope, key, sent, now)
 
 
-def _claim(
-    conn: sqlite3.Connection, scope: str, key: str, digest: str, now: float
-) -> Stored | None:
+def _claim(conn: sqlite3.Connection, scope: str, key: str, sent: Sent, now: float) -> Stored | None:
     for _ in range(3):
         inserted = conn.execute(
-            "INSERT OR IGNORE INTO idempotency (scope, key, body_sha256, created_at)"
-            " VALUES (?, ?, ?, ?)",
-            (scope, key, digest, now),
+            "INSERT OR IGNORE INTO idempotency (scope, key, method, path, body_sha256, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (scope, key, sent.method, sent.path, sent.body_sha256, now),
         ).rowcount
         if inserted:
             return None
@@ -77,7 +85,15 @@ def _claim(
                 (scope, key, row["created_at"]),
             )
             continue
-        if row["body_sha256"] != digest:
+        if (row["method"], row["path"]) != (sent.method, sent.path):
+            # Running it anew would make a retry sent to the wrong endpoint look like success.
+            raise ApiError(
+                "idempotency_key_mismatch",
+                f"This Idempotency-Key was first used for {row['method']} {row['path']}. "
+                "Use a fresh key for distinct requests.",
+                param="Idempotency-Key",
+            )
+        if row["body_sha256"] != sent.body_sha256:
             raise ApiError(
                 "idempotency_key_mismatch",
                 "The Idempotency-Key was reused with a different request body. "

@@ -7,6 +7,8 @@ import json
 import secrets
 import time
 
+from pydantic_core import from_json
+
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
@@ -33,7 +35,7 @@ def decode_cursor(cursor: str) -> int:
     """Return the boundary id of a cursor; ValueError if it is not one of ours."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        decoded = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        decoded = from_json(base64.urlsafe_b64decode(padded.encode()))  # depth-limited
         boundary = decoded["id"]
     except (ValueError, TypeError, KeyError) as error:
         raise ValueError(cursor) from error

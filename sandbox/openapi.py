@@ -1,7 +1,9 @@
-"""The OpenAPI 3.1 document of what the sandbox serves under /api/client.
+"""The OpenAPI 3.1 document of what the sandbox serves under /api/client, derived from the
+operation table (`api.operations`) and the models of `models`: the operationIds, schema names,
+security schemes and query parameters are those of Spotzee's generated SDK.
 
-A test runs schemathesis against the live sandbox with it, so it stays true: every answer
-must match the schema and nothing may answer 500.
+A schemathesis test keeps it true against a live sandbox, and a client generated from it
+round-trips every operation.
 """
 
 from __future__ import annotations
@@ -9,436 +11,196 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+from pydantic_core import core_schema
+
+from .api import operations
+from .models import ErrorResponse, PageQuery
+from .operations import PUBLIC, SECRET, Operation
 from .pipeline import API_VERSION
 
+REF = "#/components/schemas/{model}"
 
-def ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def nullable(kind: str, **extra: Any) -> dict[str, Any]:
-    return {"type": [kind, "null"], **extra}
-
-
-def json_content(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"application/json": {"schema": schema}}
-
-
+# Every status an operation may answer with the envelope: the SDK declares the first eight on
+# every operation; the contract adds 413 (a body over 1 MiB) and 503 (service_unavailable).
 ERROR_STATUSES = {
-    "400": "Malformed request: bad header, JSON or parameter format.",
-    "401": "Missing, invalid or expired credential.",
-    "403": "Authenticated, but not allowed.",
+    "400": "Malformed request: bad parameters, body, or version header.",
+    "401": "Authentication required, or the key or token is invalid.",
+    "403": "Authenticated, but the key's scope or role does not allow this.",
     "404": "No such resource in this project.",
-    "409": "Idempotency conflict.",
-    "413": "Body larger than 1 MiB.",
-    "422": "Validation failed.",
+    "409": "Conflict: an Idempotency-Key in progress or reused for another request.",
+    "413": "The body is larger than 1 MiB.",
+    "422": "The body failed validation; `errors` names every bad field.",
     "429": "Rate limited; honour Retry-After.",
-    "500": "Unexpected error.",
+    "500": "Unexpected error; report the request_id.",
     "503": "Temporarily unavailable; retry.",
 }
-
-STANDARD_HEADERS = {
+RESPONSE_HEADERS = {
     "X-Request-Id": {"schema": {"type": "string", "pattern": "^req_[0-9A-Z]{26}$"}},
     "Spotzee-Version": {"schema": {"type": "string"}},
 }
-
-
-def responses(status: str, description: str, schema: dict[str, Any] | None) -> dict[str, Any]:
-    success: dict[str, Any] = {"description": description, "headers": STANDARD_HEADERS}
-    if schema is not None:
-        success["content"] = json_content(schema)
-    answers = {status: success}
-    for code, text in ERROR_STATUSES.items():
-        answers[code] = {
-            "description": text,
-            "headers": STANDARD_HEADERS,
-            "content": {"application/problem+json": {"schema": ref("Error")}},
-        }
-    return answers
-
-
-HEADER_PARAMS = [
-    {
-        "name": "Spotzee-Version",
+PATH_PARAMETERS = {
+    "userId": {
+        "description": "The user's external_id, or its numeric id; the route resolves both.",
+        "schema": {"type": "string"},
+    },
+    "subscriptionId": {
+        "description": "Numeric subscription-type identifier.",
+        "schema": {"type": "integer"},
+    },
+}
+SECURITY_SCHEMES = {
+    "secretKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A secret key, sk_…: server side only.",
+    },
+    "publishableKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A publishable key, pk_…: safe in a browser, on an allow-list only.",
+    },
+    "userToken": {
+        "type": "apiKey",
         "in": "header",
-        "required": False,
-        "schema": {"type": "string", "example": API_VERSION},
-    },
-]
-IDEMPOTENCY = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-}
-USER_ID = {
-    "name": "userId",
-    "in": "path",
-    "required": True,
-    "description": "The contact's external_id, or its numeric id.",
-    "schema": {"type": "string", "minLength": 1},
-}
-SUBSCRIPTION_ID = {
-    "name": "subscriptionId",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1},
-}
-PAGINATION = [
-    {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
-    {"name": "page", "in": "query", "required": False, "schema": {"enum": ["next", "prev"]}},
-    {
-        "name": "limit",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "integer", "minimum": -1, "maximum": 100, "default": 25},
-    },
-    {"name": "sort", "in": "query", "required": False, "schema": {"enum": ["id", "created_at"]}},
-    {"name": "direction", "in": "query", "required": False, "schema": {"enum": ["asc", "desc"]}},
-]
-SECRET_KEY = [{"secretKey": []}]
-PUBLISHABLE = [{"publishableKey": [], "contactToken": []}]
-
-
-def operation(
-    summary: str,
-    security: list[dict[str, list[str]]],
-    answer: tuple[str, str, dict[str, Any] | None],
-    *,
-    params: list[dict[str, Any]] | None = None,
-    body: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    op: dict[str, Any] = {
-        "summary": summary,
-        "security": security,
-        "parameters": [*(params or []), *HEADER_PARAMS],
-        "responses": responses(*answer),
-    }
-    if body is not None:
-        op["parameters"].append(IDEMPOTENCY)
-        op["requestBody"] = {"required": True, "content": json_content(body)}
-    return op
-
-
-def list_of(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["results", "nextCursor", "prevCursor", "limit"],
-        "properties": {
-            "results": {"type": "array", "items": item},
-            "nextCursor": nullable("string"),
-            "prevCursor": nullable("string"),
-            "limit": {"type": "integer"},
-        },
-    }
-
-
-def batch_results(success_field: str, success: dict[str, Any]) -> dict[str, Any]:
-    item = {
-        "type": "object",
-        "required": ["index"],
-        "properties": {
-            "index": {"type": "integer", "minimum": 0},
-            "external_id": nullable("string"),
-            "anonymous_id": nullable("string"),
-            success_field: success,
-            "error": ref("ItemError"),
-        },
-    }
-    return {
-        "type": "object",
-        "required": ["results", "succeeded", "failed"],
-        "properties": {
-            "results": {"type": "array", "items": item},
-            "succeeded": {"type": "integer"},
-            "failed": {"type": "integer"},
-        },
-    }
-
-
-TOGGLES = {
-    "type": "array",
-    "minItems": 1,
-    "maxItems": 100,
-    "items": {
-        "type": "object",
-        "required": ["subscription_id", "state"],
-        "properties": {
-            "subscription_id": {"type": "integer"},
-            "state": {"enum": [0, 1, 2]},
-        },
+        "name": "X-Spotzee-User-Token",
+        "description": "A contact session token from POST /users/{userId}/sessions. The "
+        "earlier header name, X-Spotzee-Contact-Token, is accepted too.",
     },
 }
 
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["status", "code", "message", "error"],
-        "properties": {
-            "status": {"const": "error"},
-            "code": {"type": "string"},
-            "title": {"type": "string"},
-            "message": {"type": "string"},
-            "error": {"type": "string"},
-            "type": {"type": "string"},
-            "request_id": nullable("string"),
-            "param": {"type": "string"},
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["param", "code", "message"],
-                    "properties": {
-                        "param": {"type": "string"},
-                        "code": {"type": "string"},
-                        "message": {"type": "string"},
-                    },
-                },
-            },
-        },
-    },
-    "ItemError": {
-        "type": "object",
-        "required": ["code", "message"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-    },
-    "Contact": {
-        "type": "object",
-        "required": ["id", "project_id", "external_id", "created_at", "updated_at"],
-        "properties": {
-            "id": {"type": "integer"},
-            "project_id": {"type": "integer"},
-            "external_id": nullable("string"),
-            "anonymous_id": nullable("string"),
-            "email": nullable("string"),
-            "phone": nullable("string"),
-            "timezone": nullable("string"),
-            "locale": nullable("string"),
-            "data": {"type": "object"},
-            "has_push_device": {"type": "boolean"},
-            "devices": {"type": "array", "items": {"type": "object"}},
-            "created_at": nullable("string"),
-            "updated_at": nullable("string"),
-        },
-    },
-    "SubscriptionType": {
-        "type": "object",
-        "required": ["id", "project_id", "name", "channel", "is_public"],
-        "properties": {
-            "id": {"type": "integer"},
-            "project_id": {"type": "integer"},
-            "name": {"type": "string"},
-            "channel": {"enum": ["email", "text", "push", "webhook", "in_app"]},
-            "is_public": {"type": "boolean"},
-            "created_at": nullable("string"),
-            "updated_at": nullable("string"),
-        },
-    },
-    "SubscriptionState": {
-        "type": "object",
-        "required": ["subscription_id", "state", "name", "channel"],
-        "properties": {
-            "subscription_id": {"type": "integer"},
-            "state": {"enum": [0, 1, 2]},
-            "name": {"type": "string"},
-            "channel": {"type": "string"},
-        },
-    },
-    "ContactSession": {
-        "type": "object",
-        "required": ["token", "expires_at"],
-        "properties": {"token": {"type": "string"}, "expires_at": nullable("string")},
-    },
-    "UpsertItem": {
-        "type": "object",
-        "properties": {
-            "external_id": {"type": "string"},
-            "anonymous_id": {"type": "string"},
-            "email": nullable("string"),
-            "phone": nullable("string"),
-            "timezone": nullable("string", maxLength=50),
-            "locale": nullable("string", maxLength=255),
-            "data": nullable("object"),
-        },
-    },
-}
+
+class SpotzeeSchema(GenerateJsonSchema):
+    """Pydantic's JSON Schema, written the way the SDK's spec reads."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False  # a property's name is its title
+
+    def tagged_union_schema(self, schema: core_schema.TaggedUnionSchema) -> dict[str, Any]:
+        # An upsert or event with both identifiers matches both variants: anyOf, not oneOf.
+        union = super().tagged_union_schema(schema)
+        union["anyOf"] = union.pop("oneOf")
+        union.pop("discriminator", None)
+        return union
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> dict[str, Any]:
+        # "default": null says nothing, and is wrong for an optional field that is never null.
+        result = super().default_schema(schema)
+        if result.get("default", ...) is None:
+            del result["default"]
+        return result
 
 
 @cache
 def document() -> dict[str, Any]:
-    contact, sub_type, state = ref("Contact"), ref("SubscriptionType"), ref("SubscriptionState")
-    paths = {
-        "/users/{userId}/sessions": {
-            "post": operation(
-                "Mint a contact session token (15 minutes, not refreshable)",
-                SECRET_KEY,
-                ("200", "The token and its expiry.", ref("ContactSession")),
-                params=[USER_ID],
-                body={},
-            )
-        },
-        "/users/me": {
-            "get": operation(
-                "Get the contact bound to the session token",
-                PUBLISHABLE,
-                ("200", "The contact.", contact),
-            )
-        },
-        "/subscriptions/me": {
-            "patch": operation(
-                "Set the token's contact's states on public subscription types",
-                PUBLISHABLE,
-                ("200", "Every public type with the contact's state.", list_of(state)),
-                body=TOGGLES,
-            )
-        },
-        "/users/{userId}": {
-            "get": operation(
-                "Get a contact", SECRET_KEY, ("200", "The contact.", contact), params=[USER_ID]
-            ),
-            "delete": operation(
-                "Delete a contact", SECRET_KEY, ("204", "Deleted.", None), params=[USER_ID]
-            ),
-        },
-        "/users/batch": {
-            "post": operation(
-                "Upsert 1-100 contacts synchronously",
-                SECRET_KEY,
-                ("200", "A result for each item.", batch_results("user", contact)),
-                body={"type": "array", "minItems": 1, "maxItems": 100, "items": ref("UpsertItem")},
-            )
-        },
-        "/users/{userId}/subscriptions": {
-            "get": operation(
-                "List a contact's states on every subscription type",
-                SECRET_KEY,
-                ("200", "A page of states.", list_of(state)),
-                params=[USER_ID, *PAGINATION],
-            ),
-            "patch": operation(
-                "Set a contact's subscription states",
-                SECRET_KEY,
-                ("200", "The refreshed contact.", contact),
-                params=[USER_ID],
-                body=TOGGLES,
-            ),
-        },
-        "/subscriptions": {
-            "get": operation(
-                "List subscription types",
-                SECRET_KEY,
-                ("200", "A page of types.", list_of(sub_type)),
-                params=PAGINATION,
-            ),
-            "post": operation(
-                "Create a subscription type",
-                SECRET_KEY,
-                ("200", "The new type.", sub_type),
-                body={
-                    "type": "object",
-                    "required": ["name", "channel"],
-                    "properties": {
-                        "name": {"type": "string", "minLength": 1},
-                        "channel": {"enum": ["email", "text", "push", "webhook", "in_app"]},
-                        "is_public": {"type": "boolean", "default": False},
-                    },
-                },
-            ),
-        },
-        "/subscriptions/{subscriptionId}": {
-            "get": operation(
-                "Get a subscription type",
-                SECRET_KEY,
-                ("200", "The type.", sub_type),
-                params=[SUBSCRIPTION_ID],
-            ),
-            "patch": operation(
-                "Rename a subscription type or change its visibility",
-                SECRET_KEY,
-                ("200", "The updated type.", sub_type),
-                params=[SUBSCRIPTION_ID],
-                body={
-                    "type": "object",
-                    "required": ["name", "is_public"],
-                    "properties": {
-                        "name": {"type": "string", "minLength": 1},
-                        "is_public": {"type": "boolean"},
-                    },
-                },
-            ),
-        },
-        "/subscriptions/batch": {
-            "post": operation(
-                "Set states across many contacts",
-                SECRET_KEY,
-                ("200", "A result for each item.", batch_results("state", {"enum": [0, 1, 2]})),
-                body={
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": 100,
-                    "items": {
-                        "type": "object",
-                        "required": ["subscription_id", "state"],
-                        "properties": {
-                            "subscription_id": {"type": "integer"},
-                            "state": {"enum": [0, 1, 2]},
-                            "external_id": {"type": "string"},
-                            "anonymous_id": {"type": "string"},
-                        },
-                    },
-                },
-            )
-        },
-        "/events": {
-            "post": operation(
-                "Track events",
-                [*SECRET_KEY, {"publishableKey": []}],
-                ("204", "Queued.", None),
-                body={
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": 100,
-                    "items": {
-                        "type": "object",
-                        "required": ["name"],
-                        "properties": {
-                            "name": {"type": "string", "minLength": 1},
-                            "external_id": {"type": "string"},
-                            "anonymous_id": {"type": "string"},
-                            "data": {"type": "object"},
-                        },
-                    },
-                },
-            )
-        },
-    }
+    """The whole document; built once."""
+    table = list(operations)
+    schemas = component_schemas(table)
+    paths: dict[str, dict[str, Any]] = {}
+    for operation in table:
+        paths.setdefault(operation.path, {})[operation.method.lower()] = describe(operation)
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Spotzee API (local sandbox)",
             "version": API_VERSION,
-            "description": "The subset of the Spotzee Main API that the sandbox serves.",
+            "description": "The subset of Spotzee's Main API that the sandbox serves, in the "
+            "words of Spotzee's generated SDK.",
         },
         "servers": [{"url": "/api/client"}],
         "paths": paths,
-        "components": {
-            "schemas": SCHEMAS,
-            "securitySchemes": {
-                "secretKey": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "A secret key, sk_…, server side only.",
-                },
-                "publishableKey": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "A publishable key, pk_…, browser safe.",
-                },
-                "contactToken": {
-                    "type": "apiKey",
-                    "in": "header",
-                    "name": "X-Spotzee-Contact-Token",
-                },
-            },
-        },
+        "components": {"schemas": schemas, "securitySchemes": SECURITY_SCHEMES},
     }
+
+
+def component_schemas(table: list[Operation]) -> dict[str, Any]:
+    """Every model the operations name, and every model and enum those refer to."""
+    models: dict[type[BaseModel], JsonSchemaMode] = {ErrorResponse: "serialization"}
+    for operation in table:
+        for model, mode in ((operation.body, "validation"), (operation.query, "validation")):
+            if model is not None:
+                models[model] = mode
+        if operation.answer is not None:
+            models[operation.answer] = "serialization"
+    _, found = models_json_schema(
+        list(models.items()), ref_template=REF, schema_generator=SpotzeeSchema
+    )
+    schemas = found["$defs"]
+    schemas.pop(PageQuery.__name__, None)  # its fields become query parameters, not a schema
+    return dict(sorted(schemas.items()))
+
+
+def describe(operation: Operation) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "operationId": operation.operation_id,
+        "summary": operation.summary,
+        "security": security(operation),
+        "parameters": [
+            *path_parameters(operation),
+            *(query_parameters(operation.query) if operation.query else []),
+        ],
+        "responses": responses(operation),
+    }
+    if operation.body is not None:
+        described["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": ref(operation.body)}},
+        }
+    return described
+
+
+def security(operation: Operation) -> list[dict[str, list[str]]]:
+    if operation.scopes == SECRET:
+        return [{"secretKey": []}]
+    if operation.scopes == PUBLIC:
+        return [{"publishableKey": [], **({"userToken": []} if operation.token else {})}]
+    return [{"secretKey": []}, {"publishableKey": []}]
+
+
+def path_parameters(operation: Operation) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "path", "required": True, **PATH_PARAMETERS[name]}
+        for name in PATH_PARAMETERS
+        if f"{{{name}}}" in operation.path
+    ]
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Each field of the query model as an optional query parameter."""
+    properties = model.model_json_schema(ref_template=REF, schema_generator=SpotzeeSchema)[
+        "properties"
+    ]
+    parameters = []
+    for name, schema in properties.items():
+        description = schema.pop("description", None)
+        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
+
+
+def responses(operation: Operation) -> dict[str, Any]:
+    success: dict[str, Any] = {"headers": RESPONSE_HEADERS}
+    if operation.answer is None:
+        answers = {"204": {"description": "Done; no body.", **success}}
+    else:
+        answers = {
+            "200": {
+                "description": f"A {operation.answer.__name__}.",
+                **success,
+                "content": {"application/json": {"schema": ref(operation.answer)}},
+            }
+        }
+    for status, text in ERROR_STATUSES.items():
+        answers[status] = {
+            "description": text,
+            "headers": RESPONSE_HEADERS,
+            "content": {"application/problem+json": {"schema": ref(ErrorResponse)}},
+        }
+    return answers
+
+
+def ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}

@@ -1,6 +1,7 @@
 """What every request to /api/client goes through before and after its endpoint runs:
 request id, authentication, key kind and role, API version, rate limit, contact token,
-body size, idempotency, injected faults; then the standard headers and the request log.
+body size, idempotency, injected faults, then the query and body against the operation's
+models; afterwards the standard headers and the request log.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from . import auth, errors, idempotency
+from . import auth, errors, idempotency, validation
+from .answers import no_content
 from .errors import ApiError
 from .ids import request_id
+from .logtext import escaped
+from .operations import Operation
 from .state import sandbox_state, store
 
 log = logging.getLogger("sandbox.api")
@@ -27,10 +30,6 @@ API_VERSION = "2026-04-28"
 VERSION_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MUTATING = frozenset({"POST", "PATCH"})
 API_PREFIX = "/api/client"
-
-SECRET = frozenset({"secret"})
-PUBLIC = frozenset({"public"})
-EITHER = frozenset({"secret", "public"})
 
 # CORS for browser callers (section 5.9): only the endpoints a publishable key may call.
 CORS_PATHS = ("/api/client/users/me", "/api/client/subscriptions/me", "/api/client/events")
@@ -45,17 +44,6 @@ PREFLIGHT_HEADERS = {
     "X-Spotzee-User-Token, Idempotency-Key, Spotzee-Version, x-spotzee-client-type",
     "Access-Control-Max-Age": "600",
 }
-
-
-def endpoint(*, scopes: frozenset[str], role: str = "support", token: bool = False) -> Callable:
-    """Declare which keys may call a view, the least role of a secret key, and whether a
-    contact session token is required (then `g.contact` holds its contact)."""
-
-    def mark(view: Callable) -> Callable:
-        view.access = {"scopes": scopes, "role": role, "token": token}  # type: ignore[attr-defined]
-        return view
-
-    return mark
 
 
 def install(app: Flask) -> None:
@@ -73,7 +61,7 @@ def is_api_request() -> bool:
 
 
 def unexpected(error: Exception) -> Response:
-    log.exception("unexpected error serving %s %s", request.method, request.path)
+    log.exception("unexpected error serving %s %s", escaped(request.method), escaped(request.path))
     return errors.problem(errors.for_status(500))
 
 
@@ -109,7 +97,7 @@ def before() -> Response | None:
     if not is_api_request():
         return None
     if request.method == "OPTIONS" and request.path in CORS_PATHS:
-        return Response(status=204, headers=PREFLIGHT_HEADERS)
+        return no_content(PREFLIGHT_HEADERS)
     state = sandbox_state()
     now = state.clock.now()
 
@@ -117,14 +105,14 @@ def before() -> Response | None:
     g.principal = principal
     if request.routing_exception is not None:
         raise request.routing_exception
-    access = current_app.view_functions[request.endpoint].access
-    auth.require(principal, scopes=access["scopes"], role=access["role"])
+    operation: Operation = current_app.view_functions[request.endpoint].operation
+    auth.require(principal, scopes=operation.scopes, role=operation.role)
     check_version(request.headers.get("Spotzee-Version"))
     if current_app.config["RATE_LIMITS"]:
         g.rate_headers = state.rate_limiter.check(
             principal.key_sha256, principal.rate_limit, request.method, now
         )
-    if access["token"]:
+    if operation.token:
         g.contact = auth.contact_for_token(
             store(), state.credentials, principal, request.headers, now
         )
@@ -147,6 +135,11 @@ def before() -> Response | None:
             return drop_connection()
         if fault.status is not None:
             raise errors.for_status(fault.status)
+
+    if operation.query is not None:
+        g.query = validation.query(operation.query, request.args)
+    if operation.body is not None:
+        g.body = validation.body(operation.body, each_item=operation.each_item)
     return None
 
 
@@ -174,20 +167,16 @@ def claim_idempotency(
     # A publishable key is shared by every browser, so its keys are also scoped to the
     # contact: one customer's key can never replay another customer's answer.
     contact = g.get("contact")
-    scope = "|".join(
-        [
-            principal.key_sha256,
-            request.method,
-            request.path,
-            str(contact["id"]) if contact is not None else "",
-        ]
-    )
-    stored = idempotency.claim(store().conn, scope, key, idempotency.body_digest(body), now)
+    scope = f"{principal.key_sha256}|{contact['id'] if contact is not None else ''}"
+    sent = idempotency.Sent(request.method, request.path, idempotency.body_digest(body))
+    stored = idempotency.claim(store().conn, scope, key, sent, now)
     if stored is None:
         g.idempotency = (scope, key)
         return None
     g.replayed = True
     response = Response(stored.body, status=stored.status, content_type=stored.content_type)
+    if not stored.content_type:
+        del response.headers["Content-Type"]  # a kept 204 had none
     response.headers.update(stored.headers)
     response.headers["X-Request-Id"] = stored.request_id
     response.headers["Idempotent-Replayed"] = "true"
@@ -280,8 +269,8 @@ def record(response: Response, status: int) -> None:
     response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.3f}"
     log.info(
         "%s %s %s %.1fms %s%s",
-        request.method,
-        request.path,
+        escaped(request.method),
+        escaped(request.path),
         status,
         elapsed_ms,
         response.headers.get("X-Request-Id") or g.get("request_id"),

@@ -38,7 +38,7 @@ class RateLimiter:
         tier = custom.get("tier", "starter")
         read, write, burst = TIERS.get(tier, TIERS["starter"])
         bucket = "read" if method in READ_METHODS else "write"
-        per_second = custom.get(bucket, read if bucket == "read" else write)
+        per_second = custom.get(bucket) or (read if bucket == "read" else write)
         limit = max(1, int(per_second * WINDOW_SECONDS * burst))
         with self._lock:
             hits = self._hits[(key_sha256, bucket)]

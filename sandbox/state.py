@@ -19,15 +19,15 @@ from .storage import Store, connect
 
 
 class Credentials:
-    """What authentication looks up on every request, kept in memory: API keys by digest,
-    the token-signing secret, and recently verified tokens' claims. Keys and the secret
-    change only when the sandbox is seeded, which clears this cache."""
+    """What authentication looks up on every request, kept in memory: known API keys by
+    digest (never unknown ones), the token-signing secret, and recently verified tokens'
+    claims. Keys and the secret change only when the sandbox is seeded, which clears this."""
 
     MAX_TOKENS = 4096
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.keys: dict[str, Any] = {}
+        self.keys: dict[str, Any] = {}  # only keys the store holds: bounded by the fixture
         self.secret: str | None = None
         self._claims: OrderedDict[str, dict[str, Any]] = OrderedDict()
 

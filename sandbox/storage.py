@@ -72,6 +72,8 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS idempotency (
     scope TEXT NOT NULL,
     key TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
     body_sha256 TEXT NOT NULL,
     created_at REAL NOT NULL,
     finished INTEGER NOT NULL DEFAULT 0,
@@ -122,7 +124,16 @@ def initialise(path: str) -> bool:
     conn = connect(path)
     try:
         conn.execute("PRAGMA journal_mode = WAL")
+        columns = {row["name"] for row in conn.execute("PRAGMA table_info(idempotency)")}
+        if columns and "path" not in columns:
+            # Kept answers from before keys were bound to their method and path: they are
+            # replay records with a 24-hour life, so they are dropped, not migrated.
+            conn.execute("DROP TABLE idempotency")
         conn.executescript(SCHEMA)
+        # Users saved by anonymous_id alone before it stood in as their external_id.
+        conn.execute(
+            "UPDATE OR IGNORE contacts SET external_id = anonymous_id WHERE external_id IS NULL"
+        )
         return conn.execute("SELECT COUNT(*) FROM projects").fetchone()[0] == 0
     finally:
         conn.close()

@@ -26,11 +26,20 @@ from . import create_app
 from .fixture import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 
 
+class QuietHandler(KeepAliveHandler):
+    """The sandbox logs every request itself, with what a client sent escaped; Werkzeug's
+    access line would repeat it with the path's UTF-8 decoded raw (U+2028 included), as
+    `python -m sandbox` already avoids by silencing it."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
 @contextmanager
 def running_sandbox(database: str | Path, *, controls: bool = True, **config: Any) -> Iterator[str]:
     """Serve a sandbox with a fresh database; yield its base URL (no trailing slash)."""
     app = create_app({"DATABASE": str(database), "CONTROLS": controls, **config})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=KeepAliveHandler)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(
         target=server.serve_forever, args=(0.05,), name="sandbox", daemon=True
     )
@@ -91,7 +100,11 @@ class SandboxClient:
         )
 
     def control(self, method: str, name: str, body: Any = None) -> requests.Response:
-        return self.http.request(method, f"{self.url}/_sandbox/{name}", json=body, timeout=10)
+        # The controls take every POST as JSON, even one without a body (reset).
+        headers = {"Content-Type": "application/json"} if method != "GET" else {}
+        return self.http.request(
+            method, f"{self.url}/_sandbox/{name}", json=body, headers=headers, timeout=10
+        )
 
     def fault(self, **fault: Any) -> None:
         assert self.control("POST", "faults", fault).status_code == 201

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
+from contextlib import closing
 
 import jwt
 import pytest
@@ -151,6 +153,15 @@ def test_minting_resolves_external_id_then_numeric_id(sandbox) -> None:
     assert sandbox.me(by_number.json()["token"]).json()["external_id"] == OMAR
 
 
+@pytest.mark.parametrize("user_id", ["\u00b9", "\u0663", "1\u00b2", "\uff11\uff10\uff12\uff15"])
+def test_a_user_id_of_non_ascii_digits_is_an_unknown_contact(sandbox, user_id) -> None:
+    """'¹', Arabic-Indic and full-width digits pass str.isdigit(); none is a numeric id."""
+    for method, path in (("POST", f"/users/{user_id}/sessions"), ("GET", f"/users/{user_id}")):
+        response = sandbox.call(method, path)
+        assert response.status_code == 404
+        assert response.json()["param"] == "userId"
+
+
 def test_minting_for_an_unknown_contact_is_404_naming_user_id(sandbox) -> None:
     response = sandbox.call("POST", "/users/cust-nobody/sessions")
     assert response.status_code == 404
@@ -257,3 +268,73 @@ def test_a_secret_key_cannot_reach_another_projects_contacts(sandbox) -> None:
     response = sandbox.call("GET", "/users/b-1", key=SECRET_KEY)
     assert response.status_code == 404
     assert response.json()["param"] == "userId"
+
+
+def signing_secret(database) -> str:
+    """The key a token is signed with, read where the sandbox keeps it: only a token signed
+    with it can show that the claims, not the signature, are what is refused."""
+    with closing(sqlite3.connect(database)) as conn:
+        return conn.execute("SELECT value FROM meta WHERE key = 'token_secret'").fetchone()[0]
+
+
+def test_a_minted_token_names_the_sandbox_as_issuer_and_audience(sandbox) -> None:
+    claims = jwt.decode(sandbox.mint(), options={"verify_signature": False})
+    assert (claims["iss"], claims["aud"]) == ("spotzee-sandbox", "spotzee-sandbox:contact-session")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {},
+        {"iat": +3600, "exp": +3600},
+        {"iat": +31, "exp": +31},
+        {"exp": +1},
+        {"exp": -1},
+        {"iss": "spotzee"},
+        {"aud": "someone-else"},
+        {"aud": None},
+        {"iss": None},
+        {"iat": None},
+        {"iat": 0.5, "exp": 0.5},
+        {"sub": "1" * 30},
+    ],
+    ids=[
+        "as-issued",
+        "iat-an-hour-ahead",
+        "iat-past-the-leeway",
+        "lives-longer",
+        "lives-shorter",
+        "other-issuer",
+        "other-audience",
+        "no-audience",
+        "no-issuer",
+        "no-iat",
+        "fractional-times",
+        "huge-sub",
+    ],
+)
+def test_token_claims_are_checked_as_their_issuer_would(sandbox, tmp_path, change) -> None:
+    """Signed with the sandbox's own key, a token is still refused unless its iat is not
+    ahead of the sandbox clock (30 s leeway), it lives exactly the 900 s it was issued for,
+    and it names the sandbox's issuer and audience."""
+    claims = jwt.decode(sandbox.mint(), options={"verify_signature": False})
+    for name, value in change.items():
+        if value is None:
+            del claims[name]
+        elif name in ("iat", "exp"):
+            claims[name] += value
+        else:
+            claims[name] = value
+    token = jwt.encode(claims, signing_secret(tmp_path / "sandbox.sqlite3"), algorithm="HS256")
+    if not change:
+        assert sandbox.me(token).status_code == 200
+    else:
+        assert_auth_error(sandbox.me(token), "X-Spotzee-Contact-Token")
+
+
+def test_a_token_within_the_iat_leeway_is_accepted(sandbox, tmp_path) -> None:
+    claims = jwt.decode(sandbox.mint(), options={"verify_signature": False})
+    claims["iat"] += 20
+    claims["exp"] += 20
+    token = jwt.encode(claims, signing_secret(tmp_path / "sandbox.sqlite3"), algorithm="HS256")
+    assert sandbox.me(token).status_code == 200

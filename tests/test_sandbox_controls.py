@@ -168,6 +168,16 @@ def test_tokens_minted_before_a_reset_stop_working(sandbox) -> None:
                 }
             ]
         },
+        {
+            "projects": [
+                {
+                    "id": 1,
+                    "name": "P",
+                    "subscriptions": [{"id": 1, "name": "S", "channel": "email"}],
+                    "contacts": [{"id": 2, "external_id": "a", "states": {"\u00b9": 1}}],
+                }
+            ]
+        },
     ],
 )
 def test_a_bad_fixture_is_refused_whole(sandbox, fixture) -> None:
@@ -195,3 +205,100 @@ def test_a_second_sandbox_has_its_own_state(sandbox, tmp_path) -> None:
     sandbox.call("DELETE", f"/users/{JANE}")
     with running_sandbox(tmp_path / "other.sqlite3") as url, requests.Session() as http:
         assert Sandbox(url, http).call("GET", f"/users/{JANE}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "content_type"),
+    [
+        ("faults", '{"status": 503, "count": 100}', "text/plain"),
+        ("faults", "status=503&count=100", "application/x-www-form-urlencoded"),
+        ("clock", '{"advance_seconds": 86400}', "text/plain;charset=UTF-8"),
+        ("reset", "", "application/x-www-form-urlencoded"),
+        ("seed", '{"projects": []}', None),
+    ],
+)
+def test_a_control_post_that_any_web_page_could_send_is_refused(
+    sandbox, name, body, content_type
+) -> None:
+    """A page may POST a form or text/plain anywhere without a preflight; JSON needs one."""
+    sandbox.call("DELETE", f"/users/{JANE}")
+    headers = {"Content-Type": content_type} if content_type else {}
+    sent = requests.post(f"{sandbox.url}/_sandbox/{name}", data=body, headers=headers, timeout=5)
+    assert sent.status_code == 415
+    assert sent.json()["param"] == "Content-Type"
+    assert sandbox.control("GET", "faults").json()["faults"] == []
+    assert sandbox.control("GET", "clock").json()["offset_seconds"] == 0
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 404  # not reset or reseeded
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8025", "127.0.0.1.evil.example"])
+def test_the_controls_refuse_a_host_that_is_not_the_sandbox(sandbox, host) -> None:
+    """DNS rebinding: a page whose domain now resolves to 127.0.0.1 sends its own Host."""
+    for method, name, body in (("GET", "requests", None), ("POST", "faults", {"status": 503})):
+        sent = requests.request(
+            method, f"{sandbox.url}/_sandbox/{name}", json=body, headers={"Host": host}, timeout=5
+        )
+        assert sent.status_code == 403
+        assert (sent.json()["code"], sent.json()["param"]) == ("permission_denied", "Host")
+    assert sandbox.control("GET", "faults").json()["faults"] == []
+
+
+def test_the_controls_answer_to_the_sandboxs_own_names(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("SANDBOX_HOST", "sandbox.internal")
+    with running_sandbox(tmp_path / "s.sqlite3") as url:
+        port = url.rsplit(":", 1)[1]
+        for host in ("localhost", "127.0.0.1", "[::1]", "LOCALHOST", "sandbox.internal"):
+            sent = requests.get(
+                f"{url}/_sandbox/clock", headers={"Host": f"{host}:{port}"}, timeout=5
+            )
+            assert sent.status_code == 200, host
+
+
+@pytest.mark.parametrize("seconds", [1e308, 10**400, 300 * 365 * 86400 * 100])
+def test_the_clock_cannot_be_moved_past_any_writable_date(sandbox, seconds) -> None:
+    response = sandbox.http.post(
+        f"{sandbox.url}/_sandbox/clock",
+        data=f'{{"advance_seconds": {seconds}}}',
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert response.status_code == 422
+    assert sandbox.control("GET", "clock").json()["offset_seconds"] == 0
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "project",
+    [
+        {"keys": 5},
+        {"keys": [{"value": "sk_short", "scope": "secret"}]},
+        {"keys": [{"value": "sk_valid_key_0001", "scope": "secret", "rate_limit": {"read": "x"}}]},
+        {"subscriptions": [{"id": 1, "name": "S", "channel": "email", "created_at": 5}]},
+        {"contacts": [{"id": 2, "external_id": "a", "devices": "x"}]},
+        {"contacts": [{"id": 2, "external_id": "a", "email": 5}]},
+        {"contacts": [{"id": 2, "external_id": "a"}, {"id": 3, "external_id": "a"}]},
+        {
+            "contacts": [
+                {"id": 2, "external_id": "a", "anonymous_id": "z"},
+                {"id": 3, "external_id": "b", "anonymous_id": "z"},
+            ]
+        },
+        {"contacts": [{"id": 2, "external_id": "a", "anonymous_id": "a/b"}]},
+    ],
+    ids=[
+        "keys-not-a-list",
+        "key-the-api-would-refuse",
+        "rate-not-a-number",
+        "created-at-not-a-string",
+        "devices-not-a-list",
+        "email-not-a-string",
+        "duplicate-external-id",
+        "duplicate-anonymous-id",
+        "unreachable-anonymous-id",
+    ],
+)
+def test_a_fixture_that_could_not_be_served_is_refused_whole(sandbox, project) -> None:
+    """Each of these used to load, then fail as a 500 on the next request that read it."""
+    response = sandbox.control("POST", "seed", {"projects": [{"id": 1, "name": "P", **project}]})
+    assert response.status_code == 422 and response.json()["errors"]
+    assert sandbox.call("GET", f"/users/{JANE}").status_code == 200

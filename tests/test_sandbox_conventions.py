@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 
 import pytest
 import requests
@@ -97,12 +99,56 @@ def test_a_reused_key_with_another_body_is_a_mismatch(sandbox) -> None:
     assert sandbox.states()[7] == 0
 
 
-def test_keys_are_scoped_per_api_key_method_and_path(sandbox) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/users/cust-1a3b5c/sessions", None),  # another path
+        ("PATCH", f"/users/{JANE}/subscriptions", NEWS),  # another method and path
+        ("POST", "/events", [{"name": "x", "external_id": JANE}]),
+    ],
+)
+def test_a_key_reused_on_another_path_or_method_is_a_mismatch(sandbox, method, path, body):
+    """Not run anew: a retry sent to the wrong endpoint must not look like a success."""
     key = {"Idempotency-Key": "shared"}
-    jane = sandbox.call("POST", f"/users/{JANE}/sessions", headers=key)
-    omar = sandbox.call("POST", "/users/cust-1a3b5c/sessions", headers=key)
-    assert "Idempotent-Replayed" not in omar.headers
-    assert omar.json()["token"] != jane.json()["token"]
+    assert sandbox.call("POST", f"/users/{JANE}/sessions", headers=key).status_code == 200
+    before = sandbox.states()
+    other = sandbox.call(method, path, json=body, headers=key)
+    assert other.status_code == 409
+    assert (other.json()["code"], other.json()["param"]) == (
+        "idempotency_key_mismatch",
+        "Idempotency-Key",
+    )
+    assert sandbox.states() == before
+    assert [e["status"] for e in sandbox.log()][-2:] == [409, 200]  # states() read after it
+
+
+def test_keys_are_scoped_per_api_key(sandbox) -> None:
+    sandbox.control("POST", "seed", TWO_KEYS)
+    key = {"Idempotency-Key": "shared"}
+    first = sandbox.call(
+        "POST", "/users/c-1/sessions", key="sk_first_key_of_project_1", headers=key
+    )
+    second = sandbox.call(
+        "POST", "/users/c-1/sessions", key="sk_second_key_of_project_1", headers=key
+    )
+    assert first.status_code == second.status_code == 200
+    assert "Idempotent-Replayed" not in second.headers
+    assert second.json()["token"] != first.json()["token"]
+
+
+TWO_KEYS = {
+    "projects": [
+        {
+            "id": 1,
+            "name": "P",
+            "keys": [
+                {"value": "sk_first_key_of_project_1", "scope": "secret", "role": "admin"},
+                {"value": "sk_second_key_of_project_1", "scope": "secret", "role": "admin"},
+            ],
+            "contacts": [{"id": 5, "external_id": "c-1"}],
+        }
+    ]
+}
 
 
 def test_publishable_key_replays_never_cross_contacts(sandbox) -> None:
@@ -270,3 +316,37 @@ def test_keys_and_tokens_never_reach_the_logs_or_the_request_log(sandbox, caplog
     assert "sessions" in logged  # the log did record the calls
     for secret in (SECRET_KEY, PUBLISHABLE_KEY, token):
         assert secret not in logged
+
+
+def test_a_204_has_no_body_and_no_content_type(sandbox) -> None:
+    """Spotzee's generated client parses any answer with a Content-Type; a 204 has none."""
+    event = [{"name": "opened_preferences", "external_id": JANE}]
+    key = {"Idempotency-Key": "event-1"}
+    answers = [
+        sandbox.call("POST", "/events", json=event, headers=key),
+        sandbox.call("POST", "/events", json=event, headers=key),  # the kept answer, replayed
+        sandbox.call("DELETE", f"/users/{JANE}"),
+        sandbox.http.options(f"{sandbox.api}/users/me", headers={"Origin": "https://a.example"}),
+    ]
+    assert answers[1].headers["Idempotent-Replayed"] == "true"
+    for answer in answers:
+        assert answer.status_code == 204
+        assert answer.content == b""
+        assert "Content-Type" not in answer.headers
+
+
+def test_a_database_from_before_keys_were_bound_to_their_path_still_serves(tmp_path) -> None:
+    database = tmp_path / "older.sqlite3"
+    with closing(sqlite3.connect(database)) as conn:
+        conn.execute(
+            "CREATE TABLE idempotency (scope TEXT NOT NULL, key TEXT NOT NULL,"
+            " body_sha256 TEXT NOT NULL, created_at REAL NOT NULL, finished INTEGER NOT NULL"
+            " DEFAULT 0, status INTEGER, content_type TEXT, body BLOB, request_id TEXT,"
+            " headers TEXT, PRIMARY KEY (scope, key))"
+        )
+    with running_sandbox(database) as url, requests.Session() as http:
+        box = Sandbox(url, http)
+        key = {"Idempotency-Key": "after-upgrade"}
+        assert box.call("POST", f"/users/{JANE}/sessions", headers=key).status_code == 200
+        again = box.call("POST", f"/users/{JANE}/sessions", headers=key)
+        assert again.headers["Idempotent-Replayed"] == "true"

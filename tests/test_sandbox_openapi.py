@@ -82,3 +82,87 @@ def test_the_document_is_openapi_3_1_and_lists_every_endpoint(live_sandbox) -> N
         "/subscriptions/batch",
         "/events",
     }
+
+
+SDK_OPERATIONS = {
+    ("post", "/users/{userId}/sessions"): "createUserSession",
+    ("get", "/users/me"): "getCurrentUser",
+    ("patch", "/subscriptions/me"): "updateCurrentUserSubscriptions",
+    ("get", "/users/{userId}"): "getUser",
+    ("delete", "/users/{userId}"): "deleteUser",
+    ("post", "/users/batch"): "batchUpsertUsers",
+    ("get", "/users/{userId}/subscriptions"): "listUserSubscriptions",
+    ("patch", "/users/{userId}/subscriptions"): "toggleUserSubscriptions",
+    ("get", "/subscriptions"): "listSubscriptions",
+    ("post", "/subscriptions"): "createSubscription",
+    ("get", "/subscriptions/{subscriptionId}"): "getSubscription",
+    ("patch", "/subscriptions/{subscriptionId}"): "updateSubscription",
+    ("post", "/subscriptions/batch"): "batchToggleSubscriptions",
+    ("post", "/events"): "trackEvents",
+}
+
+
+def test_the_document_speaks_the_sdks_language() -> None:
+    """operationIds are the SDK's function names, schemas are named as in types.gen.ts."""
+    doc = document()
+    found = {
+        (method, path): operation["operationId"]
+        for path, item in doc["paths"].items()
+        for method, operation in item.items()
+    }
+    assert found == SDK_OPERATIONS
+    schemas = doc["components"]["schemas"]
+    assert {
+        "User",
+        "Subscription",
+        "SubscriptionList",
+        "UserSubscription",
+        "UserSubscriptionList",
+        "UserSubscriptionToggle",
+        "UserSessionResponse",
+        "UserUpsertItem",
+        "UserBatchSyncResponse",
+        "SubscriptionBatchToggleResult",
+        "EventBatch",
+        "ErrorResponse",
+        "ErrorCode",
+        "FieldError",
+        "SubscriptionState",
+    } <= set(schemas)
+    assert len(schemas["ErrorCode"]["enum"]) == 20
+    assert schemas["SubscriptionState"]["enum"] == [0, 1, 2]
+
+
+def test_required_and_nullable_fields_are_the_sdks() -> None:
+    schemas = document()["components"]["schemas"]
+
+    def nullable(schema: dict) -> bool:
+        return {"type": "null"} in schema.get("anyOf", [])
+
+    user = schemas["User"]
+    assert set(user["required"]) == {"id", "project_id", "external_id", "created_at", "updated_at"}
+    assert user["properties"]["external_id"] == {"type": "string"}
+    assert nullable(user["properties"]["created_at"]) and nullable(user["properties"]["email"])
+    assert not nullable(user["properties"]["data"])
+    result = schemas["SubscriptionBatchToggleResult"]
+    assert set(result["required"]) == {"index", "subscription_id"}
+    assert result["properties"]["subscription_id"] == {"type": "integer"}
+    envelope = schemas["ErrorResponse"]
+    assert set(envelope["required"]) == {"status", "code", "message", "error"}
+    assert not any(nullable(field) for field in envelope["properties"].values())
+    assert set(schemas["UserSessionResponse"]["required"]) == {"token", "expires_at"}
+
+
+def test_the_token_scheme_is_the_current_header_and_lists_take_the_sdks_query() -> None:
+    doc = document()
+    assert doc["components"]["securitySchemes"]["userToken"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Spotzee-User-Token",
+        "description": doc["components"]["securitySchemes"]["userToken"]["description"],
+    }
+    for path, method in (("/users/me", "get"), ("/subscriptions/me", "patch")):
+        assert doc["paths"][path][method]["security"] == [{"publishableKey": [], "userToken": []}]
+    for path in ("/subscriptions", "/users/{userId}/subscriptions"):
+        query = [p["name"] for p in doc["paths"][path]["get"]["parameters"] if p["in"] == "query"]
+        assert query == ["cursor", "page", "limit", "sort", "direction", "q"]

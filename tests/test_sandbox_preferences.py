@@ -316,3 +316,128 @@ def test_events_are_accepted_and_bad_ones_refused(sandbox) -> None:
     bad = sandbox.call("POST", "/events", json=[{"name": "", "external_id": JANE}, {"name": "x"}])
     assert bad.status_code == 422
     assert [e["param"] for e in bad.json()["errors"]] == ["[0].name", "[1]"]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("news", [7]),
+        ("UPDATES", [8, 15]),
+        ("  sms ", [12]),
+        ("push", [15]),  # the channel is searched too
+        ("in_app", [21]),
+        ("", [7, 8, 9, 12, 15, 21]),
+        ("nothing like it", []),
+    ],
+)
+def test_q_searches_subscription_types_by_name_and_channel(sandbox, q, expected) -> None:
+    types = sandbox.call("GET", "/subscriptions", params={"q": q}).json()["results"]
+    assert [t["id"] for t in types] == expected
+    states = sandbox.call("GET", f"/users/{JANE}/subscriptions", params={"q": q}).json()
+    assert [s["subscription_id"] for s in states["results"]] == expected
+
+
+def test_a_search_pages_like_any_list(sandbox) -> None:
+    assert walk(sandbox, "/subscriptions", 1, q="e") == [7, 8, 9, 12, 15]
+    assert walk(sandbox, "/subscriptions", 1, q="email") == [7, 8, 9]
+
+
+@pytest.mark.parametrize(
+    ("item", "param"),
+    [
+        ({"subscription_id": "7", "state": 1, "external_id": JANE}, "[1].subscription_id"),
+        ({"subscription_id": None, "state": 1, "external_id": JANE}, "[1].subscription_id"),
+        ({"state": 1, "external_id": JANE}, "[1].subscription_id"),
+        ({"subscription_id": 7, "state": True, "external_id": JANE}, "[1].state"),
+        ({"subscription_id": 7, "state": 1, "external_id": 42}, "[1].external_id"),
+        ("not an object", "[1]"),
+    ],
+)
+def test_a_batch_toggle_item_of_the_wrong_shape_refuses_the_whole_batch(
+    sandbox, item, param
+) -> None:
+    """Each result must name a numeric subscription_id (SubscriptionBatchToggleResult), which
+    such an item has not: the request is refused whole, as the SDK's request type does."""
+    before = sandbox.states()
+    response = sandbox.call(
+        "POST",
+        "/subscriptions/batch",
+        json=[{"subscription_id": 7, "state": 0, "external_id": JANE}, item],
+    )
+    assert response.status_code == 422
+    assert [error["param"] for error in response.json()["errors"]] == [param]
+    assert sandbox.states() == before
+
+
+def test_every_batch_toggle_result_names_its_numeric_subscription_id(sandbox) -> None:
+    response = sandbox.call(
+        "POST",
+        "/subscriptions/batch",
+        json=[
+            {"subscription_id": 7, "state": 0},
+            {"subscription_id": 7, "state": 0, "external_id": "nobody"},
+            {"subscription_id": 999, "state": 0, "external_id": JANE},
+        ],
+    )
+    results = response.json()["results"]
+    assert [r["subscription_id"] for r in results] == [7, 7, 999]
+    assert [r["error"]["code"] for r in results] == [
+        "parameter_missing",
+        "resource_missing",
+        "resource_missing",
+    ]
+    assert all("state" not in r for r in results)
+
+
+def test_events_come_as_an_array_as_the_sdk_sends_them(sandbox) -> None:
+    one = sandbox.call("POST", "/events", json={"name": "x", "external_id": JANE})
+    assert one.status_code == 422
+    assert [error["param"] for error in one.json()["errors"]] == ["body"]
+
+
+def test_a_user_known_only_by_an_anonymous_id_reads_it_as_its_external_id(sandbox) -> None:
+    """The SDK's User requires a string external_id; UserUpsertByAnonymousId needs none."""
+    created = sandbox.call("POST", "/users/batch", json=[{"anonymous_id": "anon-7d1e"}])
+    user = created.json()["results"][0]["user"]
+    assert (user["external_id"], user["anonymous_id"]) == ("anon-7d1e", "anon-7d1e")
+    assert sandbox.call("GET", "/users/anon-7d1e").json()["id"] == user["id"]
+    assert sandbox.call("POST", "/users/anon-7d1e/sessions").status_code == 200
+
+    identified = sandbox.call(
+        "POST", "/users/batch", json=[{"anonymous_id": "anon-7d1e", "external_id": "cust-7d1e"}]
+    ).json()["results"][0]["user"]
+    assert (identified["id"], identified["external_id"]) == (user["id"], "cust-7d1e")
+    assert identified["anonymous_id"] == "anon-7d1e"
+    assert sandbox.call("GET", "/users/anon-7d1e").status_code == 404
+    assert sandbox.call("GET", "/users/cust-7d1e").status_code == 200
+
+
+def test_an_anonymous_id_that_is_another_users_external_id_is_a_conflict(sandbox) -> None:
+    result = sandbox.call("POST", "/users/batch", json=[{"anonymous_id": JANE}]).json()
+    assert result["results"][0]["error"]["code"] == "state_conflict"
+    assert sandbox.call("GET", f"/users/{JANE}").json()["anonymous_id"] == "anon-2c8a3e"
+
+
+@pytest.mark.parametrize("identifier", ["a/b", "/", ".", "..", "", "x" * 256])
+def test_an_identifier_no_url_path_could_name_is_refused_on_write(sandbox, identifier) -> None:
+    """A user is addressed by its external_id in one path segment; a '/' (even as %2F) or a
+    dot segment can never reach it, so such an id is refused rather than stored unreachable."""
+    upserted = sandbox.call(
+        "POST",
+        "/users/batch",
+        json=[{"external_id": identifier}, {"anonymous_id": identifier}, {"external_id": "ok-1"}],
+    ).json()
+    assert (upserted["succeeded"], upserted["failed"]) == (1, 2)
+    assert {r["error"]["code"] for r in upserted["results"][:2]} <= {
+        "parameter_invalid_format",
+        "parameter_invalid_empty",
+    }
+    event = sandbox.call("POST", "/events", json=[{"name": "x", "external_id": identifier}])
+    assert event.status_code == 422
+    seeded = sandbox.control(
+        "POST",
+        "seed",
+        {"projects": [{"id": 1, "name": "P", "contacts": [{"id": 2, "external_id": identifier}]}]},
+    )
+    assert seeded.status_code == 422
+    assert sandbox.call("GET", "/users/ok-1").status_code == 200  # the demo state is kept
