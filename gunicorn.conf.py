@@ -34,15 +34,16 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 
 class EscapingLogger(Logger):
-    """gunicorn's logger, with control characters in request values written as escapes
-    (a `%0a` in a path is a newline once decoded)."""
+    """gunicorn's logger, with request values made fit for a log line: control characters
+    written as escapes (a `%0a` in a path is a newline once decoded) and the signed part of
+    an email link left out (frontend.errors.printable)."""
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        from frontend.errors import printable
+
         atoms = super().atoms(resp, req, environ, request_time)
         return {
-            name: "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)
-            if isinstance(value, str)
-            else value
+            name: printable(value) if isinstance(value, str) else value
             for name, value in atoms.items()
         }
 

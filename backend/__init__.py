@@ -24,8 +24,11 @@ from . import (
     auth,
     compression,
     config,
+    consent,
     customers,
     health,
+    links,
+    one_click,
     security,
     sessions,
     timing,
@@ -106,6 +109,8 @@ def create_app(
         auth.init_app(app)
     else:
         auth.init_brand_sign_in(app, identify)
+    links.init_app(app)
+    consent.init_app(app)
 
     # One transport to Spotzee for the whole process; the secret key stays in its client.
     transport = Transport(
@@ -135,9 +140,13 @@ def create_app(
         first_render=lambda: renders.load(tokens.counted_mint(current_user)),
         mint=lambda: server.mint_contact_session(tokens.counted_mint(current_user)),
         saved_states=lambda: renders.saved_states(current_user.external_id),
+        record=lambda changes: consent.append_for(current_user.external_id, changes),
+        recent_changes=lambda limit: consent.record().recent(current_user.external_id, limit),
+        mint_url=tokens.mint_url,
         sign_out=auth.sign_out(app, brand=identify is not None),
     )
     app.register_blueprint(tokens.bp)
+    app.register_blueprint(one_click.bp)
     health.init_app(app, transport, redis)
     return app
 

@@ -32,7 +32,7 @@ from limits import RateLimitItem, parse
 
 from frontend import SignOut
 
-from . import compression, customers, sessions
+from . import compression, customers, links, sessions
 from .config import ConfigurationError
 from .extensions import limiter, login_manager
 from .identity import Customer, Identify
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.user_loader(load_customer)
+    login_manager.request_loader(links.link_visitor)
     app.register_blueprint(bp)
 
 
@@ -64,7 +65,8 @@ def init_brand_sign_in(app: Flask, identify: Identify) -> None:
         )
     login_manager.init_app(app)
     login_manager.login_view = app.config["SIGN_IN_URL"]
-    login_manager.request_loader(identify)
+    # A preference link's pages still belong to the link's contact.
+    login_manager.request_loader(lambda request: links.link_visitor() or identify(request))
 
 
 def sign_out(app: Flask, *, brand: bool) -> SignOut | None:
@@ -77,6 +79,10 @@ def sign_out(app: Flask, *, brand: bool) -> SignOut | None:
 
 
 def load_customer(customer_id: str) -> Customer | None:
+    """The signed-in customer, except on a preference link's pages: there the link says
+    whose preferences these are (links.link_visitor), whoever is signed in."""
+    if "signed" in (request.view_args or {}):
+        return None
     return customers.find(int(customer_id)) if customer_id.isdecimal() else None
 
 
@@ -84,6 +90,9 @@ def load_customer(customer_id: str) -> Customer | None:
 def signed_out() -> Any:
     """A signed-out page load goes to the sign-in form and back; nothing else is redirected
     (an htmx request would swap the sign-in page into the list)."""
+    refused = links.refusal()
+    if refused is not None:
+        raise refused  # a link from an email: its own friendly page, not the sign-in form
     from_htmx = bool(current_app.htmx)  # type: ignore[attr-defined]
     wanted = request.accept_mimetypes.best_match(["text/html", "application/json"], "text/html")
     if request.method == "GET" and not from_htmx and wanted == "text/html":

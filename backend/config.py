@@ -54,13 +54,14 @@ def is_demo() -> bool:
     return os.environ.get("DEMO") == "1"
 
 
-def flask_secret_key(instance: Path) -> str | None:
-    """FLASK_SECRET_KEY; in demo mode, a random key kept in instance/ so workers share it."""
-    if os.environ.get("FLASK_SECRET_KEY"):
-        return os.environ["FLASK_SECRET_KEY"]
-    if not is_demo():
+def kept_key(variable: str, instance: Path, demo: bool) -> str | None:
+    """A secret from the environment; in demo mode, a random one kept in instance/ (mode
+    0600, created atomically) so that every worker and restart shares it."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    if not demo:
         return None
-    path = instance / "flask_secret_key"
+    path = instance / variable.lower()
     instance.mkdir(parents=True, exist_ok=True)
     try:
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
@@ -68,6 +69,16 @@ def flask_secret_key(instance: Path) -> str | None:
     except FileExistsError:
         pass
     return path.read_text().strip()
+
+
+def flask_secret_key(instance: Path) -> str | None:
+    """FLASK_SECRET_KEY, which signs the session cookie."""
+    return kept_key("FLASK_SECRET_KEY", instance, is_demo())
+
+
+def links_key(instance: Path, demo: bool) -> str | None:
+    """LINK_SECRET_KEY, which signs the links in emails (never the session key)."""
+    return kept_key("LINK_SECRET_KEY", instance, demo)
 
 
 def spotzee_secret_key() -> str | None:
@@ -108,6 +119,11 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "SESSION_MAX_HOURS": _float("SESSION_MAX_HOURS", 12),
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
         "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
+        # Signed links in emails (backend/links.py): a key of their own, the one before it
+        # (still accepted while rotating), and how many days a link lives.
+        "LINK_SECRET_KEY": links_key(instance, demo),
+        "LINK_SECRET_KEY_PREVIOUS": os.environ.get("LINK_SECRET_KEY_PREVIOUS") or None,
+        "LINK_MAX_AGE_DAYS": _float("LINK_MAX_AGE_DAYS", 30),
         # With a brand's own sign-in (create_app(identify=...)): its pages.
         "SIGN_IN_URL": os.environ.get("SIGN_IN_URL") or None,
         "SIGN_OUT_URL": os.environ.get("SIGN_OUT_URL") or None,
@@ -152,6 +168,11 @@ def check(config: dict[str, Any], secret_key: str | None) -> None:
         raise ConfigurationError(
             "FLASK_SECRET_KEY is not set: outside the demo (DEMO=1) the app needs a fixed, "
             "random key to sign its session cookies."
+        )
+    if config.get("LINK_SECRET_KEY") and config["LINK_SECRET_KEY"] == config.get("SECRET_KEY"):
+        raise ConfigurationError(
+            "LINK_SECRET_KEY must not be FLASK_SECRET_KEY: links in emails need a key of "
+            "their own, so that rotating one revokes only what it signed."
         )
     for name in ("MINT_LIMIT", "SIGN_IN_LIMIT"):
         try:

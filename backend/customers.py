@@ -172,6 +172,15 @@ def sign_out_command(email: str) -> None:
     click.echo(f"Signed {customer.email} out everywhere.")
 
 
+def external_id_for(email: str) -> str | None:
+    """The Spotzee external_id of the customer with this email, if there is one."""
+    with connect(current_app.config["DATABASE"]) as conn:
+        row = conn.execute(
+            "SELECT external_id FROM customers WHERE email = ?", (email.strip(),)
+        ).fetchone()
+    return row["external_id"] if row else None
+
+
 def by_email(email: str) -> Customer:
     with connect(current_app.config["DATABASE"]) as conn:
         row = conn.execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()

@@ -20,7 +20,7 @@ from tooling.browser import launch_options
 from tooling.devserver import free_port
 from tooling.stack import Service, running, services
 
-from .support import sign_in, watch_for_secrets
+from .support import LINK_SECRET_KEY, sign_in, watch_for_secrets
 
 # The local stack's web app waits less for Spotzee than a deployment would, so that tests
 # of a slow or lost answer take seconds; and it lets one customer sign in and load pages
@@ -30,6 +30,7 @@ STACK_ENV = {
     "SPOTZEE_RECONCILE_SECONDS": "4",
     "MINT_LIMIT": "1000 per minute",
     "SIGN_IN_LIMIT": "1000 per minute",
+    "LINK_SECRET_KEY": LINK_SECRET_KEY,
 }
 
 

@@ -24,6 +24,8 @@ CUSTOMERS = {
 # The key that must never reach a browser: the deployment's, or the sandbox demo key.
 SECRET_KEY = os.environ.get("SPOTZEE_SECRET_KEY") or DEFAULT_SECRET_KEY
 PATCHES = "/api/client/subscriptions/me"
+# What signs the links in emails: the local stack's, or the deployment's (to test its links).
+LINK_SECRET_KEY = os.environ.get("E2E_LINK_SECRET_KEY") or "e2e-only-link-key"
 # Two of the demo's subscription types, off in the demo fixture.
 PUSH = "Order updates by push"
 TIPS = "In-app tips"
@@ -71,3 +73,9 @@ def mints(sandbox: SandboxClient, external_id: str = "cust-9f4b21") -> int:
 def patches(sandbox: SandboxClient) -> list[int]:
     """The status of every PATCH /subscriptions/me Spotzee answered, oldest first."""
     return [e["status"] for e in sandbox.log() if e["path"] == PATCHES]
+
+
+def answer_dialog(page: Page, yes: bool = True) -> None:
+    """Answer the page's own "unsubscribe from all?" dialog."""
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Yes, unsubscribe" if yes else "Cancel").click()

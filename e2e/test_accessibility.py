@@ -7,7 +7,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from e2e.support import sign_in
+from backend.links import email_links
+from e2e.support import LINK_SECRET_KEY, answer_dialog, sign_in
 
 axe = Axe()
 PUSH = "Order updates by push"
@@ -49,6 +50,26 @@ def test_preference_page_in_every_state(page: Page, base_url: str, sandbox, sche
     page.get_by_role("switch", name=PUSH).click()
     expect(page.locator("#status")).to_contain_text("not saved")
     assert_accessible(page, f"error ({scheme})")
+
+    page.get_by_role("button", name="Unsubscribe from all email").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    assert_accessible(page, f"asking before unsubscribing ({scheme})")
+    answer_dialog(page)
+    expect(page.locator("#status")).to_contain_text("All email: unsubscribed")
+    assert_accessible(page, f"undo offered, recent changes ({scheme})")
+
+
+def test_pages_reached_from_an_email(page: Page, base_url: str, sandbox, scheme) -> None:
+    links = email_links(
+        "cust-9f4b21", base_url=base_url, secret_key=LINK_SECRET_KEY, subscription_id=7
+    )
+    page.goto(links.preferences)
+    assert_accessible(page, f"preference link ({scheme})")
+    page.goto(links.unsubscribe)
+    assert_accessible(page, f"one-click unsubscribe ({scheme})")
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're unsubscribed")
+    assert_accessible(page, f"one-click done ({scheme})")
 
 
 def test_error_pages(page: Page, base_url: str, sandbox, scheme) -> None:

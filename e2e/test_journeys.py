@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from e2e.support import CUSTOMERS, sign_in
+from e2e.support import CUSTOMERS, answer_dialog, sign_in
 
 
 def switches(page: Page) -> dict[str, bool]:
@@ -57,8 +57,8 @@ def test_one_switch_of_each_channel_is_saved(page: Page, base_url: str, spotzee_
 def test_unsubscribe_from_all(page: Page, base_url: str, button: str) -> None:
     sign_in(page, base_url)
     before = switches(page)
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=button).click()
+    answer_dialog(page)
     expect(page.locator("#status")).to_contain_text(": unsubscribed")
     page.reload()
     after = switches(page)

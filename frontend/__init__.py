@@ -1,5 +1,6 @@
-"""The preference centre: the page, its htmx fragments and their plain-form twins, the relay
-of each change to Spotzee, and the app's one error path.
+"""The preference centre: the page, its htmx fragments and their plain-form twins (at
+/preferences for a signed-in customer, and at /p/<signed> for whoever holds a preference
+link from an email), the relay of each change to Spotzee, and the app's one error path.
 
 Nothing here holds or imports the secret key, or the backend that holds it; a test proves
 it. What it may spend is the publishable key (in its `ContactClient`), the contact session
@@ -11,11 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Blueprint, Flask, current_app, url_for
 from flask_login import login_url
+from werkzeug.exceptions import BadRequest, Gone
 
-from spotzee import Contact, ContactClient, ContactSession, ContactSubscription
+from spotzee import (
+    Contact,
+    ContactClient,
+    ContactSession,
+    ContactSubscription,
+    SubscriptionState,
+)
 
 bp = Blueprint("frontend", __name__)
 
@@ -39,6 +48,32 @@ class SignOut:
     method: str = "post"
 
 
+class LinkNotValid(BadRequest):
+    """A link from an email that was tampered with, or signed with a key no longer used."""
+
+
+class LinkExpired(Gone):
+    """A link from an email older than LINK_MAX_AGE_DAYS."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One subscription type whose state Spotzee confirmed changing: a line of the consent
+    record. `source` says how: page, page-nojs, link, one-click or undo."""
+
+    subscription_id: int
+    name: str
+    old: SubscriptionState
+    new: SubscriptionState
+    source: str
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class RecordedChange(Change):
+    at: datetime  # UTC
+
+
 @dataclass(frozen=True)
 class Capabilities:
     contact_client: ContactClient
@@ -48,6 +83,11 @@ class Capabilities:
     # show when a change's outcome could not be learnt from Spotzee's answer.
     saved_states: Callable[[], Sequence[ContactSubscription]]
     sign_out: SignOut | None
+    # The consent record: append what Spotzee confirmed; read the contact's last changes.
+    record: Callable[[Sequence[Change]], None]
+    recent_changes: Callable[[int], Sequence[RecordedChange]]
+    # Where this page's script asks for a new token (the link's own, on a link's page).
+    mint_url: Callable[[], str]
 
 
 def init_app(
@@ -57,13 +97,24 @@ def init_app(
     first_render: Callable[[], FirstRender],
     mint: Callable[[], ContactSession],
     saved_states: Callable[[], Sequence[ContactSubscription]],
+    record: Callable[[Sequence[Change]], None],
+    recent_changes: Callable[[int], Sequence[RecordedChange]],
+    mint_url: Callable[[], str],
     sign_out: SignOut | None = None,
 ) -> None:
     """Register the preference centre and the app's error path on `app`."""
     app.extensions["frontend"] = Capabilities(
-        contact_client, first_render, mint, saved_states, sign_out
+        contact_client,
+        first_render,
+        mint,
+        saved_states,
+        sign_out,
+        record,
+        recent_changes,
+        mint_url,
     )
     app.jinja_env.globals.update(sign_in_url=sign_in_url, sign_out=sign_out)
+    views.init_templates(app)
     errors.init_app(app)
     app.register_blueprint(bp)
 
@@ -77,4 +128,4 @@ def capabilities() -> Capabilities:
     return current_app.extensions["frontend"]
 
 
-from . import errors, views  # noqa: E402,F401 - views registers the routes on bp
+from . import errors, views  # noqa: E402 - views registers the routes on bp

@@ -11,6 +11,7 @@ a secret.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field, replace
 
 from flask import (
@@ -22,7 +23,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -30,8 +30,10 @@ from werkzeug.exceptions import HTTPException
 
 from spotzee import ContactNotFound, NotAllowed, OutcomeUnknown, SpotzeeError
 
+from . import LinkExpired, LinkNotValid
 from .model import Message, Scope
 from .relay import SwitchChange, from_htmx
+from .views import page_urls
 
 log = logging.getLogger("frontend.errors")
 
@@ -82,6 +84,25 @@ SESSION_CHANGED = Failure(
     "Your session changed",
     "You signed in or out in another tab, or this page is too old.",
     action="reload",
+)
+
+
+# A link from an email that cannot be used: nothing about its contact, and the way in.
+LINK_NOT_VALID = Failure(
+    400,
+    "link_not_valid",
+    "This link doesn't work",
+    "It may have been copied incompletely, or replaced by a newer one. Sign in to choose "
+    "what we send you, or use the link in our latest email.",
+    action="sign_in",
+)
+LINK_EXPIRED = Failure(
+    410,
+    "link_expired",
+    "This link has expired",
+    "Links in our emails work for a limited time. Sign in to choose what we send you, or "
+    "use the link in our latest email.",
+    action="sign_in",
 )
 
 
@@ -177,7 +198,7 @@ def answer(failure: Failure, *, from_spotzee: bool = False) -> Response:
         # A plain form whose change Spotzee did not make: back to the page, which shows
         # the saved states, with the message (post/redirect/get).
         flash(f"{subject()}: {change_words(failure)}", "error")
-        return redirect(url_for("frontend.page"), code=303)
+        return redirect(page_urls().page(), code=303)
     else:
         response = make_response(page(failure))
     response.status_code = failure.status
@@ -248,6 +269,14 @@ def init_app(app: Flask) -> None:
             failure = replace(failure, headers={"Allow": ", ".join(error.valid_methods)})
         return answer(failure)
 
+    @app.errorhandler(LinkNotValid)
+    def link_not_valid(_error: LinkNotValid) -> Response:
+        return answer(LINK_NOT_VALID)
+
+    @app.errorhandler(LinkExpired)
+    def link_expired(_error: LinkExpired) -> Response:
+        return answer(LINK_EXPIRED)
+
     @app.errorhandler(NotAllowed)
     def not_allowed(error: NotAllowed) -> Response:
         log.info("refused: %s", error)
@@ -267,7 +296,12 @@ def init_app(app: Flask) -> None:
         return answer(HTTP_FAILURES[500])
 
 
+# The signed part of a link from an email: whoever reads a log must not be able to use it.
+SIGNED_LINK = re.compile(r"(/[pu]/)[^/?#\s]+")
+
+
 def printable(value: str) -> str:
-    """A value a client sent, fit for a log line: control characters (a newline would start
-    a forged line of its own) are written as escapes."""
+    """A value a client sent, fit for a log line: a link's signed part is left out, and
+    control characters (a newline would start a forged line of its own) are escapes."""
+    value = SIGNED_LINK.sub(r"\1[signed]", value)
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in value)

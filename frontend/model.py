@@ -47,6 +47,11 @@ class ChannelGroup:
         return tuple(p.subscription_id for p in self.preferences)
 
     @property
+    def all_off(self) -> bool:
+        """Nothing of this channel arrives: "unsubscribe from all" has nothing to do."""
+        return not any(p.subscribed for p in self.preferences)
+
+    @property
     def scope(self) -> Scope:
         return Scope.of(self.channel)  # type: ignore[return-value]
 
@@ -79,11 +84,13 @@ class Scope:
 
 @dataclass(frozen=True)
 class Message:
-    """What the live region announces. `action` adds a way on: "sign_in" or "reload"."""
+    """What the live region announces. `action` adds a way on: "sign_in" or "reload";
+    `undo` the states an Undo button puts back (after "unsubscribe from all")."""
 
     kind: str  # "success" or "error"
     text: str
     action: str | None = None
+    undo: tuple[tuple[int, SubscriptionState], ...] = ()
 
 
 def group_by_channel(states: Iterable[ContactSubscription]) -> tuple[ChannelGroup, ...]:
@@ -100,5 +107,13 @@ def group_by_channel(states: Iterable[ContactSubscription]) -> tuple[ChannelGrou
     )
 
 
-def all_subscription_ids(channels: Iterable[ChannelGroup]) -> tuple[int, ...]:
-    return tuple(i for group in channels for i in group.subscription_ids)
+def masked_email(email: str | None) -> str:
+    """Whose preferences these are, without the whole address: "j•••@example.com"."""
+    if not email or "@" not in email:
+        return "you"
+    name, _, domain = email.rpartition("@")
+    return f"{name[:1]}•••@{domain}"
+
+
+def everything(channels: Iterable[ChannelGroup]) -> tuple[Preference, ...]:
+    return tuple(p for group in channels for p in group.preferences)

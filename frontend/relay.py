@@ -9,15 +9,15 @@ with the secret key and shown as they are.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 
-from spotzee import ContactSubscription, OutcomeUnknown, SpotzeeError, SubscriptionState
+from spotzee import ContactSubscription, OutcomeUnknown, Saved, SpotzeeError, SubscriptionState
 
-from . import capabilities
+from . import Change, capabilities
 from .model import Preference
 
 # The one header the page's script sends the token in (to this app, not to Spotzee).
@@ -35,7 +35,8 @@ class SwitchChange:
     def from_request(cls) -> SwitchChange | None:
         """The switch change this request asks for; None for any other request, or when its
         form cannot be read (too large, say: the error path asks, and must not fail)."""
-        if request.endpoint != "frontend.set_subscription" or not request.view_args:
+        endpoints = ("frontend.set_subscription", "frontend.link_set_subscription")
+        if request.endpoint not in endpoints or not request.view_args:
             return None
         try:
             return cls.from_form(request.view_args["subscription_id"])
@@ -79,12 +80,26 @@ def presented_token() -> str:
     return request.headers.get(TOKEN_HEADER) or request.form.get("contact_token", "")
 
 
-def apply(changes: Sequence[tuple[int, SubscriptionState]]) -> Applied:
-    """Make the change with the presented token and return Spotzee's states."""
+def source() -> str:
+    """How this change came, for the consent record."""
+    if "signed" in (request.view_args or {}):
+        return "link"
+    return "page" if from_htmx() else "page-nojs"
+
+
+def apply(
+    changes: Sequence[tuple[int, SubscriptionState]],
+    *,
+    shown: Mapping[int, SubscriptionState],
+    how: str | None = None,
+) -> Applied:
+    """Make the change with the presented token and return Spotzee's states. What Spotzee
+    confirmed changing, from the states the customer was shown (`shown`), goes into the
+    consent record, as coming from `how` (by default, the page or link it came from)."""
     client = capabilities().contact_client
     client.check_key(request.headers.get("Authorization"))
     try:
-        return Applied(set_states(presented_token(), changes), confirmed=True)
+        saved = set_states(presented_token(), changes)
     except OutcomeUnknown as unknown:
         # Asking again did not tell; show what Spotzee has now, unless it said it is still
         # working on the change (what it has now would say nothing yet). If the states
@@ -96,11 +111,25 @@ def apply(changes: Sequence[tuple[int, SubscriptionState]]) -> Applied:
         except SpotzeeError:
             pass
         raise
+    now = {s.subscription_id: s for s in saved.states}
+    capabilities().record(
+        [
+            Change(
+                sub_id,
+                now[sub_id].name,
+                shown[sub_id],
+                now[sub_id].state,
+                how or source(),
+                saved.request_id,
+            )
+            for sub_id, _wanted in changes
+            if sub_id in now and sub_id in shown
+        ]
+    )
+    return Applied(saved.states, confirmed=True)
 
 
-def set_states(
-    token: str, changes: Sequence[tuple[int, SubscriptionState]]
-) -> Sequence[ContactSubscription]:
+def set_states(token: str, changes: Sequence[tuple[int, SubscriptionState]]) -> Saved:
     """A plain form whose token has expired gets a fresh one for the signed-in customer and
     tries once more (a new Idempotency-Key: Spotzee refused the first, nothing was made).
     htmx requests leave that to the page's script, which holds the token."""

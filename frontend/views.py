@@ -1,16 +1,22 @@
 """Preference-centre routes: the page, the htmx fragments and their plain-form twins.
 
-Each change makes one upstream call (`relay.apply`) and renders the list from Spotzee's
-answer: the whole list for htmx, a redirect back to the page (post/redirect/get) for a
-plain form. Failures are raised to the app's error path (`frontend/errors.py`).
+Every route is served twice: under /preferences for the signed-in customer, and under
+/p/<signed> for whoever holds a preference link from an email (backend/links.py says whose
+contact that is). Each change makes one upstream call (`relay.apply`) and renders the list
+from Spotzee's answer: the whole list for htmx, a redirect back to the page
+(post/redirect/get) for a plain form. Failures are raised to the app's error path
+(`frontend/errors.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask import (
+    Flask,
     Response,
     abort,
     flash,
@@ -27,10 +33,56 @@ from flask_wtf.csrf import generate_csrf
 from spotzee import ContactSubscription, SubscriptionState
 
 from . import bp, capabilities
-from .model import Message, Scope, all_subscription_ids, group_by_channel
+from .model import Message, Scope, everything, group_by_channel, masked_email
 from .relay import Applied, SwitchChange, apply, from_htmx
 
 MAX_CHANGES = 100  # Spotzee's limit on one PATCH /subscriptions/me
+RECENT_CHANGES = 10
+
+
+def route(rule: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Serve a view at /preferences<rule> and at /p/<signed><rule> (a preference link's
+    page, endpoint link_<name>); the view is told `signed` on the second."""
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        guarded = login_required(view)
+        bp.add_url_rule(f"/preferences{rule}", view.__name__, guarded, **options)
+        bp.add_url_rule(f"/p/<signed>{rule}", f"link_{view.__name__}", guarded, **options)
+        return view
+
+    return register
+
+
+@dataclass(frozen=True)
+class PageUrls:
+    """The addresses of this page and its forms: /preferences…, or the link's /p/<signed>…"""
+
+    signed: str | None
+
+    def _url(self, endpoint: str, **values: Any) -> str:
+        if self.signed is None:
+            return url_for(f"frontend.{endpoint}", **values)
+        return url_for(f"frontend.link_{endpoint}", signed=self.signed, **values)
+
+    def page(self) -> str:
+        return self._url("page")
+
+    def change(self, subscription_id: int) -> str:
+        return self._url("set_subscription", subscription_id=subscription_id)
+
+    def unsubscribe(self, scope: str) -> str:
+        return self._url("unsubscribe", scope=scope)
+
+    def undo(self) -> str:
+        return self._url("undo")
+
+
+def page_urls() -> PageUrls:
+    return PageUrls((request.view_args or {}).get("signed"))
+
+
+def init_templates(app: Flask) -> None:
+    app.context_processor(lambda: {"urls": page_urls()})
 
 
 @bp.get("/")
@@ -39,21 +91,22 @@ def index() -> str:
     return render_template("index.html")
 
 
-@bp.get("/preferences")
-@login_required
-def page() -> Response:
+@route("", methods=["GET"])
+def page(signed: str | None = None) -> Response:
     """The preference centre, rendered whole on the server (no request needed to show it)."""
     first = capabilities().first_render()
-    flashed = get_flashed_messages(with_categories=True)
     response = make_response(
         render_template(
             "preferences.html",
             contact=first.contact,
             session=first.session,
             publishable_key=capabilities().contact_client.publishable_key,
+            mint_url=capabilities().mint_url(),
+            # On a preference link's page: whose these are, never the whole address.
+            link_for=masked_email(first.contact.email) if signed else None,
             **list_context(
                 first.states,
-                Message(*flashed[-1]) if flashed else None,
+                flashed_message(),
                 # The plain forms carry both tokens; the script removes the contact token
                 # from the page and sends both as headers instead.
                 form_tokens={"csrf_token": generate_csrf(), "contact_token": first.session.token},
@@ -65,43 +118,67 @@ def page() -> Response:
     return response
 
 
-@bp.post("/preferences/subscriptions/<int:subscription_id>")
-@login_required
-def set_subscription(subscription_id: int) -> Response:
+@route("/subscriptions/<int:subscription_id>", methods=["POST"])
+def set_subscription(subscription_id: int, signed: str | None = None) -> Response:
     """Turn one subscription on or off."""
     change = SwitchChange.from_form(subscription_id)
-    applied = apply([(subscription_id, change.wanted)])
+    applied = apply([(subscription_id, change.wanted)], shown={subscription_id: change.saved.state})
     saved = next((s for s in applied.states if s.subscription_id == subscription_id), None)
     name = saved.name if saved else change.saved.name
     now_on = saved is not None and saved.state.receives
     return answered(applied, name, "subscribed" if now_on else "unsubscribed")
 
 
-@bp.post("/preferences/unsubscribe/<scope>")
-@login_required
-def unsubscribe(scope: str) -> Any:
-    """Unsubscribe from every type of a channel, or from everything, in one upstream call."""
+@route("/unsubscribe/<scope>", methods=["POST"])
+def unsubscribe(scope: str, signed: str | None = None) -> Any:
+    """Unsubscribe from every type of a channel, or from everything, in one upstream call.
+    The answer offers to undo it: the states the page showed go back in one call."""
     covered = Scope.of(scope)
     if covered is None:
         abort(404)
-    ids = request.form.getlist("subscription_id")
-    if (
-        not ids
-        or len(ids) > MAX_CHANGES
-        or not all(i.isascii() and i.isdecimal() and len(i) < 12 for i in ids)
-    ):
+    shown = shown_states("subscription_id", "state_")
+    if not shown or len(shown) > MAX_CHANGES:
         abort(400)
     if request.form.get("confirmed") != "1":
         # Without JavaScript there is no dialog: the server asks before anything changes.
-        return render_template("confirm_unsubscribe.html", scope=covered, ids=ids)
-    applied = apply([(int(i), SubscriptionState.UNSUBSCRIBED) for i in dict.fromkeys(ids)])
-    return answered(applied, covered.subject, "unsubscribed")
+        return render_template("confirm_unsubscribe.html", scope=covered, shown=shown)
+    applied = apply([(i, SubscriptionState.UNSUBSCRIBED) for i in shown], shown=shown)
+    undo = tuple((i, state) for i, state in shown.items() if state.receives)
+    return answered(applied, covered.subject, "unsubscribed", undo=undo)
 
 
-def answered(applied: Applied, subject: str, outcome: str) -> Response:
+@route("/undo", methods=["POST"])
+def undo(signed: str | None = None) -> Any:
+    """Put back what "unsubscribe from all" turned off, exactly as it was, in one call."""
+    restore = shown_states("subscription_id", "restore_")
+    if not restore or len(restore) > MAX_CHANGES:
+        abort(400)
+    unsubscribed = dict.fromkeys(restore, SubscriptionState.UNSUBSCRIBED)
+    applied = apply(list(restore.items()), shown=unsubscribed, how="undo")
+    return answered(applied, "Undone", "your subscriptions are back as they were")
+
+
+def shown_states(id_field: str, state_prefix: str) -> dict[int, SubscriptionState]:
+    """The subscription types a form names, with the state it carries for each (400 for
+    anything that is not an id with a state)."""
+    shown: dict[int, SubscriptionState] = {}
+    for value in request.form.getlist(id_field):
+        state = request.form.get(f"{state_prefix}{value}", "")
+        if not (is_id(value) and state in ("0", "1", "2")):
+            abort(400)
+        shown[int(value)] = SubscriptionState(int(state))
+    return shown
+
+
+def answered(
+    applied: Applied,
+    subject: str,
+    outcome: str,
+    undo: tuple[tuple[int, SubscriptionState], ...] = (),
+) -> Response:
     """The refreshed list for htmx; for a plain form, the message and back to the page."""
     if applied.confirmed:
-        message = Message("success", f"{subject}: {outcome}")
+        message = Message("success", f"{subject}: {outcome}", undo=undo)
     else:
         message = Message(
             "error",
@@ -110,7 +187,9 @@ def answered(applied: Applied, subject: str, outcome: str) -> Response:
         )
     if not from_htmx():
         flash(message.text, message.kind)
-        return redirect(url_for("frontend.page"), code=303)
+        if message.undo:
+            flash(json.dumps([[i, int(state)] for i, state in message.undo]), "undo")
+        return redirect(page_urls().page(), code=303)
     response = make_response(
         render_template("_preferences.html", **list_context(applied.states, message, None))
     )
@@ -119,6 +198,16 @@ def answered(applied: Applied, subject: str, outcome: str) -> Response:
     response.headers["HX-Retarget"] = "#preferences"
     response.headers["HX-Reswap"] = "outerHTML"
     return response
+
+
+def flashed_message() -> Message | None:
+    """The message a plain form's change left for the page it redirected to."""
+    flashed = dict(get_flashed_messages(with_categories=True))
+    undo = json.loads(flashed.pop("undo", "[]"))
+    if not flashed:
+        return None
+    kind, text = next(iter(flashed.items()))
+    return Message(kind, text, undo=tuple((i, SubscriptionState(s)) for i, s in undo))
 
 
 def list_context(
@@ -131,9 +220,10 @@ def list_context(
     channels = group_by_channel(states)
     return {
         "channels": channels,
-        "everything": {"scope": Scope.of("all"), "ids": all_subscription_ids(channels)},
+        "everything": {"scope": Scope.of("all"), "preferences": everything(channels)},
         "message": message,
         "form_tokens": form_tokens,
+        "recent_changes": capabilities().recent_changes(RECENT_CHANGES),
     }
 
 

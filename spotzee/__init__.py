@@ -9,7 +9,7 @@ No Flask and no configuration of its own: keys and addresses are passed in.
     states = browser.set_states(session.token, [(7, SubscriptionState.SUBSCRIBED)])
 """
 
-from .contact import ContactClient, NotAllowed
+from .contact import ContactClient, NotAllowed, Saved
 from .errors import ContactNotFound, OutcomeUnknown, SpotzeeError, SpotzeeUnavailable
 from .models import (
     Contact,
@@ -19,10 +19,11 @@ from .models import (
     SubscriptionType,
 )
 from .server import SecretClient
-from .wire import API_VERSION, Transport
+from .wire import API_VERSION, Answer, Transport
 
 __all__ = [
     "API_VERSION",
+    "Answer",
     "Contact",
     "ContactClient",
     "ContactNotFound",
@@ -30,6 +31,7 @@ __all__ = [
     "ContactSubscription",
     "NotAllowed",
     "OutcomeUnknown",
+    "Saved",
     "SecretClient",
     "SpotzeeError",
     "SpotzeeUnavailable",

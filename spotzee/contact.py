@@ -16,11 +16,12 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import OutcomeUnknown, SpotzeeError
 from .models import Contact, ContactSubscription, SubscriptionState, read, subscription_list
-from .wire import Transport
+from .wire import Answer, Transport
 
 # The only calls a publishable key may make for a contact (spotzee-api.md §1.3).
 ALLOWED = frozenset({("PATCH", "/subscriptions/me"), ("GET", "/users/me")})
@@ -32,6 +33,14 @@ TOKEN_SHAPE = re.compile(r"[A-Za-z0-9._~+/=-]{1,4096}")
 # Asking again after an unknown outcome: first after this long, doubling, with jitter.
 RECONCILE_FIRST_WAIT_SECONDS = 0.25
 RECONCILE_MAX_WAIT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A change Spotzee made: every state of the contact now, and Spotzee's request id."""
+
+    states: list[ContactSubscription]
+    request_id: str | None
 
 
 class NotAllowed(ValueError):
@@ -67,12 +76,11 @@ class ContactClient:
 
     def current_contact(self, token: str) -> Contact:
         """GET /users/me: the token's contact."""
-        return read(Contact.from_api, self.call("GET", "/users/me", token))
+        return read(Contact.from_api, self.call("GET", "/users/me", token).body)
 
-    def set_states(
-        self, token: str, changes: Sequence[tuple[int, SubscriptionState]]
-    ) -> list[ContactSubscription]:
-        """PATCH /subscriptions/me; the contact's full refreshed list of states.
+    def set_states(self, token: str, changes: Sequence[tuple[int, SubscriptionState]]) -> Saved:
+        """PATCH /subscriptions/me; the contact's full refreshed list of states, with the
+        request id of the answer that says so.
 
         Raises OutcomeUnknown when the change was sent but, within `reconcile_seconds`,
         Spotzee never said whether it was made."""
@@ -84,9 +92,9 @@ class ContactClient:
             if not error.outcome_unknown:
                 raise
             answer = self._reconcile(token, body, key, error)
-        return read(subscription_list, answer)
+        return Saved(read(subscription_list, answer.body), answer.request_id)
 
-    def _reconcile(self, token: str, body: Any, key: str, first: SpotzeeError) -> Any:
+    def _reconcile(self, token: str, body: Any, key: str, first: SpotzeeError) -> Answer:
         """Ask again with the same Idempotency-Key until Spotzee says what happened."""
         deadline = time.monotonic() + self.reconcile_seconds
         wait = RECONCILE_FIRST_WAIT_SECONDS
@@ -120,7 +128,7 @@ class ContactClient:
         body: Any = None,
         key: str | None = None,
         deadline: float | None = None,
-    ) -> Any:
+    ) -> Answer:
         """The one door to Spotzee: allow-listed calls only, with the publishable key and
         the token, and `key` as the Idempotency-Key."""
         if (method, path) not in ALLOWED:

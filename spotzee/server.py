@@ -26,7 +26,7 @@ from .models import (
     read,
     unreadable,
 )
-from .wire import Transport, quote
+from .wire import Answer, Transport, quote
 
 MAX_ATTEMPTS = 3
 BACKOFF_BASE_SECONDS = 0.2
@@ -57,12 +57,13 @@ class SecretClient:
         self, external_id: str, *, deadline: float | None = None
     ) -> ContactSession:
         """POST /users/{external_id}/sessions: a 15-minute token for this one contact."""
-        body = self._contact_call("POST", external_id, "/sessions", deadline=deadline)
-        return read(ContactSession.from_api, body, time.time())
+        answer = self._contact_call("POST", external_id, "/sessions", deadline=deadline)
+        return read(ContactSession.from_api, answer.body, time.time())
 
     def get_contact(self, external_id: str, *, deadline: float | None = None) -> Contact:
         """GET /users/{external_id}."""
-        return read(Contact.from_api, self._contact_call("GET", external_id, deadline=deadline))
+        answer = self._contact_call("GET", external_id, deadline=deadline)
+        return read(Contact.from_api, answer.body)
 
     def list_contact_subscriptions(
         self, external_id: str, *, deadline: float | None = None
@@ -88,14 +89,15 @@ class SecretClient:
         *,
         idempotency_key: str | None = None,
         deadline: float | None = None,
-    ) -> None:
-        """PATCH /users/{external_id}/subscriptions (answers the refreshed contact).
+    ) -> Answer:
+        """PATCH /users/{external_id}/subscriptions: its Answer (the refreshed contact, the
+        request id, and whether Spotzee replayed an earlier answer for this key).
 
         A caller that may send the same operation again later (a mail client retrying a
         one-click unsubscribe) passes its own `idempotency_key`, derived from the operation,
         so that every repeat is recognised by Spotzee."""
         body = [{"subscription_id": sub_id, "state": int(state)} for sub_id, state in changes]
-        self._contact_call(
+        return self._contact_call(
             "PATCH",
             external_id,
             "/subscriptions",
@@ -116,7 +118,7 @@ class SecretClient:
         results: list[Any] = []
         params: dict[str, Any] = {"limit": PAGE_SIZE}
         while True:
-            page = self._call("GET", path, params=params, deadline=deadline)
+            page = self._call("GET", path, params=params, deadline=deadline).body
             items = page.get("results") if isinstance(page, dict) else None
             if not isinstance(items, list):
                 raise unreadable(f"GET {path} has no results list")
@@ -134,7 +136,7 @@ class SecretClient:
         params: dict[str, Any] | None = None,
         idempotency_key: str | None = None,
         deadline: float | None = None,
-    ) -> Any:
+    ) -> Answer:
         headers = {}
         if method in ("POST", "PATCH"):
             # One key per operation, reused by every attempt of it.

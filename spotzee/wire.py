@@ -17,6 +17,7 @@ import socket
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -31,6 +32,17 @@ API_VERSION = "2026-04-28"
 POOL_SIZE = 32
 
 log = logging.getLogger("spotzee")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A successful answer: its JSON (None without a body), Spotzee's request id, and
+    whether it was replayed from Spotzee's record of an earlier request with the same
+    Idempotency-Key (`Idempotent-Replayed: true`)."""
+
+    body: Any
+    request_id: str | None
+    replayed: bool = False
 
 
 class Transport:
@@ -97,10 +109,10 @@ class Transport:
         deadline: float | None = None,
         attempt: tuple[int, int] = (1, 1),
         secrets: Iterable[str] = (),
-    ) -> Any:
-        """One HTTP exchange with Spotzee. Returns the answer's JSON (None when it has no
-        body) or raises a SpotzeeError. `deadline` is a time.monotonic() value no wait may
-        pass; `secrets` are redacted from anything the error says (the key always is)."""
+    ) -> Answer:
+        """One HTTP exchange with Spotzee: its Answer, or a SpotzeeError. `deadline` is a
+        time.monotonic() value no wait may pass; `secrets` are redacted from anything the
+        error says (the key always is)."""
         started = time.monotonic()
         timeout = self._timeout(started, deadline)
         if timeout is None:
@@ -132,7 +144,11 @@ class Transport:
         request_id = response.headers.get("X-Request-Id")
         self._log(method, path, response.status_code, started, attempt, request_id)
         if 200 <= response.status_code < 300:
-            return self._answer(method, path, response, request_id)
+            return Answer(
+                self._json(method, path, response, request_id),
+                request_id,
+                response.headers.get("Idempotent-Replayed") == "true",
+            )
         raise self._error(method, path, response, redacting=(key, *secrets))
 
     def _timeout(self, now: float, deadline: float | None) -> tuple[float, float] | None:
@@ -144,7 +160,7 @@ class Transport:
         return (min(self.connect_timeout, left), min(self.read_timeout, left))
 
     @staticmethod
-    def _answer(method: str, path: str, response: requests.Response, request_id: str | None) -> Any:
+    def _json(method: str, path: str, response: requests.Response, request_id: str | None) -> Any:
         if not response.content:
             return None
         try:

@@ -291,10 +291,12 @@ def test_the_page_shows_save_buttons_only_for_the_plain_form_path(web) -> None:
     assert 'class="plain-only">Press Save after each change.' in page
 
 
-def unsubscribe(web, scope: str, ids: list[int], confirmed: bool, htmx: bool = True):
+def unsubscribe(web, scope: str, ids: list, confirmed: bool, htmx: bool = True, state: str = "1"):
+    """Post "unsubscribe from all" as the page's form does: each id with its state as shown."""
     csrf = web.csrf()
     token = web.sandbox.mint()
     data = {"csrf_token": csrf, "subscription_id": [str(i) for i in ids], "contact_token": token}
+    data.update({f"state_{i}": state for i in ids})
     if confirmed:
         data["confirmed"] = "1"
     return web.client.post(

@@ -55,8 +55,9 @@ def test_the_contact_client_reads_the_tokens_contact(sandbox) -> None:
 
 def test_the_token_travels_in_the_header_spotzee_documents_today(sandbox) -> None:
     client = contact_client(sandbox)
-    states = client.set_states(sandbox.mint(), [(15, SubscriptionState.SUBSCRIBED)])
-    assert {s.subscription_id: s.state for s in states}[15] is SubscriptionState.SUBSCRIBED
+    saved = client.set_states(sandbox.mint(), [(15, SubscriptionState.SUBSCRIBED)])
+    assert {s.subscription_id: s.state for s in saved.states}[15] is SubscriptionState.SUBSCRIBED
+    assert saved.request_id and saved.request_id.startswith("req_")
     assert sandbox.states()[15] == 1
 
 

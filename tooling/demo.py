@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 
 from tooling.devserver import port_from_env, port_problem
-from tooling.stack import services
+from tooling.stack import Service, services
 
 
 def main() -> int:
@@ -36,9 +37,11 @@ def main() -> int:
             running.append(service)
             service.wait_ready()
         password = os.environ.get("DEMO_PASSWORD") or "demo"
+        link = preference_link(app)
         print(
             f"\n  Preference centre: {app.url}/\n"
             f"  Sign in as jane@example.com or omar@example.com, password: {password}\n"
+            f"  Or open Jane's preference link, as from an email: {link}\n"
             f"  Spotzee sandbox:   {sandbox.url}/api/client\n"
             f"    what it was asked: {sandbox.url}/_sandbox/requests\n"
             f"    its clock:         {sandbox.url}/_sandbox/clock (sandbox/README.md: faults)\n"
@@ -59,6 +62,19 @@ def main() -> int:
     finally:
         for service in reversed(running):
             service.stop()
+
+
+def preference_link(app: Service) -> str:
+    """Jane's link, from the app's own `flask links` command (as a brand's sender would)."""
+    printed = subprocess.run(  # noqa: S603 - our own interpreter and app
+        [sys.executable, "-m", "flask", "--app", "backend", "links", "jane@example.com",
+         "--base-url", app.url],
+        env={**os.environ, **app.env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    return printed.stdout.partition("Preferences: ")[2].strip() or "(unavailable)"
 
 
 if __name__ == "__main__":

@@ -59,6 +59,10 @@ def serve(app: Flask, *, name: str, host: str, port: int, port_variable: str) ->
     except KeyboardInterrupt:
         pass
     finally:
+        # Ctrl-C reaches the whole process group and the launcher then asks again: the
+        # second signal must not interrupt the shutdown with a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         server.server_close()
         log.info("%s stopped", name)
 

@@ -1,7 +1,7 @@
-// The preference page's script (docs/DECISIONS.md says why each part is as it is). It holds
-// the contact session token in memory only, sends it with each change, renews it a minute
-// before it expires (one mint for all changes waiting) or once after Spotzee refuses it,
-// and sends changes one at a time. Its words come from templates in the page.
+// The preference page's script (docs/DECISIONS.md says why). It holds the contact session
+// token in memory only, sends it with each change, renews it a minute before expiry (one
+// mint for all waiting) or once after Spotzee refuses it, and sends changes one at a time.
+// Its words come from templates in the page.
 (() => {
   "use strict";
 
@@ -102,14 +102,24 @@
     );
   }
 
+  // Asked in the page's own dialog: whether the answer is yes.
+  const dialog = document.getElementById("confirm-dialog");
+  const confirmed = (question) =>
+    new Promise((resolve) => {
+      dialog.querySelector("[data-question]").textContent = question;
+      dialog.returnValue = "";
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "yes"), { once: true });
+      dialog.showModal();
+    });
+
   // Before a change is sent: confirm if asked, wait its turn, renew the token if due.
-  on("confirm", (event) => {
+  on("confirm", async (event) => {
     const { elt, question, issueRequest } = event.detail;
     if (!isChange(event.detail)) {
       return;
     }
     event.preventDefault();
-    if (question && !replayed.has(elt) && !window.confirm(question)) {
+    if (question && !replayed.has(elt) && !(await confirmed(question))) {
       return;
     }
     setBusy(elt, true);
@@ -177,6 +187,10 @@
       }
     }
     waiting = [];
+    // The pressed button may be gone ("all off"): focus waits on Undo.
+    if (document.activeElement === document.body) {
+      document.getElementById("undo-button")?.focus();
+    }
   });
 
   on("afterRequest", (event) => {

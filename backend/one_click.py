@@ -1,0 +1,110 @@
+"""One-click unsubscribe from an email (RFC 8058): `GET` and `POST /u/<signed>`.
+
+A mail client that shows an "Unsubscribe" button POSTs `List-Unsubscribe=One-Click` to the
+link in the email's `List-Unsubscribe` header, with no cookies and no CSRF token: the signed
+link is the credential. That sets the link's one subscription type to unsubscribed with the
+secret key (`PATCH /users/{userId}/subscriptions`), under an Idempotency-Key derived from
+the link, so every repeat is the same operation to Spotzee. It answers 200, never a
+redirect; and 503 with Retry-After when Spotzee cannot be reached (mail providers retry),
+never a false 200. `GET` never changes anything (scanners fetch links): it shows the type's
+name, an Unsubscribe button and the way to the full preference page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
+
+from frontend import Change
+from spotzee import ContactNotFound, SecretClient, SpotzeeError, SubscriptionState
+
+from . import compression, consent, links
+from .extensions import csrf
+
+bp = Blueprint("one_click", __name__)
+log = logging.getLogger("backend.one_click")
+
+ONE_CLICK_BODY = ("List-Unsubscribe", "One-Click")  # RFC 8058's form field and value
+
+
+def secret_client() -> SecretClient:
+    return current_app.extensions["spotzee"]
+
+
+def subscription(grant: links.Grant) -> tuple[str, SubscriptionState] | None:
+    """The type's name and the contact's state on it now (None: no such type)."""
+    states = secret_client().list_contact_subscriptions(grant.external_id)
+    return next(
+        ((s.name, s.state) for s in states if s.subscription_id == grant.subscription_id), None
+    )
+
+
+def preference_link(grant: links.Grant) -> str:
+    """A fresh preference link for the same contact: the full page, one click away."""
+    return links.email_links(
+        grant.external_id,
+        base_url=request.host_url,
+        secret_key=current_app.config["LINK_SECRET_KEY"],
+    ).preferences
+
+
+@bp.route("/u/<signed>", methods=["GET", "POST"])
+@csrf.exempt  # the signed link is the credential: no cookie, so nothing to forge
+def one_click(signed: str) -> Any:
+    """Show what one click unsubscribes from (GET), or do it (POST)."""
+    compression.never()
+    grant = links.verify(signed, links.UNSUBSCRIBE)
+    found = subscription(grant)
+    if found is None:
+        abort(404)
+    name, state = found
+    if request.method != "POST":
+        return render_template(
+            "one_click.html", name=name, done=False, preferences=preference_link(grant)
+        )
+    if request.form.get(ONE_CLICK_BODY[0]) != ONE_CLICK_BODY[1]:
+        abort(400)
+    if state.receives:
+        answer = secret_client().set_contact_subscriptions(
+            grant.external_id,
+            [(grant.subscription_id, SubscriptionState.UNSUBSCRIBED)],
+            # The same link is the same operation: a retry is recognised, never run twice.
+            idempotency_key="one-click-" + hashlib.sha256(signed.encode()).hexdigest()[:48],
+        )
+        if not answer.replayed:
+            consent.append_for(
+                grant.external_id,
+                [
+                    Change(
+                        grant.subscription_id,  # type: ignore[arg-type]
+                        name,
+                        state,
+                        SubscriptionState.UNSUBSCRIBED,
+                        "one-click",
+                        answer.request_id,
+                    )
+                ],
+            )
+        log.info("one-click unsubscribe done (request %s)", answer.request_id or "-")
+    return render_template(
+        "one_click.html", name=name, done=True, preferences=preference_link(grant)
+    )
+
+
+@bp.errorhandler(SpotzeeError)
+def spotzee_failed(error: SpotzeeError) -> Response:
+    """Never a false 200. Spotzee out of reach: 503 with Retry-After, which a mail provider
+    retries; the contact gone: 404; anything else Spotzee refused: 502."""
+    log.warning("one-click unsubscribe failed: %s", error)
+    status = 503 if error.unavailable else 404 if isinstance(error, ContactNotFound) else 502
+    response = make_response(
+        render_template("one_click.html", name=None, done=False, failed=True, preferences=None),
+        status,
+    )
+    if status == 503:
+        response.headers["Retry-After"] = "60"
+    response.headers["Cache-Control"] = "no-store"
+    return response

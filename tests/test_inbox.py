@@ -1,0 +1,406 @@
+"""From the inbox: signed preference links, RFC 8058 one-click unsubscribe, the consent
+record, and unsubscribe-all with its undo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sqlite3
+import time
+
+import pytest
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
+
+from backend.links import PREFERENCES, email_links
+from tests.support import JANE, OMAR, switch_is_on
+
+LINK_KEY = "test-only-link-key"
+PATCHES = "/api/client/subscriptions/me"
+SERVER_PATCHES = f"/api/client/users/{JANE}/subscriptions"
+
+
+@pytest.fixture
+def linked(make_web):
+    """The web app with a known link key."""
+    return make_web(LINK_SECRET_KEY=LINK_KEY)
+
+
+def links_for(external_id: str = JANE, **kwargs):
+    return email_links(external_id, base_url="http://localhost", secret_key=LINK_KEY, **kwargs)
+
+
+def path_of(url: str) -> str:
+    return url.removeprefix("http://localhost")
+
+
+def fresh_client(web):
+    """A browser that has never seen the site: no cookies."""
+    return web.app.test_client()
+
+
+def csrf_and_token(html: str) -> tuple[str, str]:
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    token = re.search(r'data-token="([^"]+)"', html).group(1)
+    return csrf, token
+
+
+# -- the preference link ------------------------------------------------------------------
+
+
+def test_a_preference_link_opens_the_page_in_a_browser_that_never_signed_in(linked) -> None:
+    browser = fresh_client(linked)
+    link = path_of(links_for().preferences)
+    page = browser.get(link)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "These are the preferences of j•••@example.com" in html
+    assert "jane@example.com" not in html  # never the whole address
+    assert 'href="/login?next=%2Fpreferences">Sign in</a>' in html
+    assert "Sign out" not in html
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert switch_is_on(html, 7) and not switch_is_on(html, 21)
+    assert f'data-changes-url="{link}/"' in html
+    assert f'data-mint-url="{link}/contact-session"' in html
+
+
+def test_a_change_through_a_link_lands_in_spotzee_and_in_the_consent_record(linked) -> None:
+    browser = fresh_client(linked)
+    link = path_of(links_for().preferences)
+    csrf, token = csrf_and_token(browser.get(link).get_data(as_text=True))
+    response = browser.post(
+        f"{link}/subscriptions/21",
+        data={"previous_state": "0", "name": "In-app tips", "subscribed": "1"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf, "X-Spotzee-User-Token": token},
+    )
+    assert response.status_code == 200
+    assert "In-app tips: subscribed" in response.get_data(as_text=True)
+    assert linked.sandbox.states()[21] == 1
+    [recorded] = linked.app.extensions["consent"].recent(JANE)
+    assert (recorded.subscription_id, recorded.source) == (21, "link")
+    assert (int(recorded.old), int(recorded.new)) == (0, 1)
+
+
+def test_a_link_renews_its_own_token_and_nothing_else(linked) -> None:
+    browser = fresh_client(linked)
+    link = path_of(links_for().preferences)
+    csrf, _ = csrf_and_token(browser.get(link).get_data(as_text=True))
+    minted = browser.post(f"{link}/contact-session", headers={"X-CSRFToken": csrf})
+    assert minted.status_code == 200
+    assert linked.sandbox.me(minted.json["token"]).json()["external_id"] == JANE
+    # The link grants its own pages only, and never becomes a sign-in session.
+    assert browser.post("/api/contact-session", headers={"X-CSRFToken": csrf}).status_code == 401
+    assert browser.get("/preferences").status_code == 302
+    with browser.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+def test_a_link_shows_its_own_contact_whoever_is_signed_in(linked) -> None:
+    linked.sign_in("omar@example.com")
+    html = linked.client.get(path_of(links_for(JANE).preferences)).get_data(as_text=True)
+    assert "j•••@example.com" in html and "Omar" not in html
+    assert linked.client.get("/preferences").get_data(as_text=True).count("Hi Omar") == 1
+
+
+class LongAgo(TimestampSigner):
+    """Signs as if it were 31 days ago."""
+
+    def get_timestamp(self) -> int:
+        return int(time.time()) - 31 * 86400
+
+
+@pytest.mark.parametrize(
+    ("link", "status", "title"),
+    [
+        ("/p/" + "x" * 40, 400, "This link doesn&#39;t work"),
+        (path_of(links_for().preferences)[:-3] + "AAA", 400, "This link doesn&#39;t work"),
+        (
+            "/p/"
+            + URLSafeTimedSerializer([LINK_KEY], salt=PREFERENCES, signer=LongAgo).dumps(
+                {"c": JANE}
+            ),
+            410,
+            "This link has expired",
+        ),
+        (
+            "/p/" + URLSafeTimedSerializer(["a-revoked-key"], salt=PREFERENCES).dumps({"c": JANE}),
+            400,
+            "This link doesn&#39;t work",
+        ),
+        (path_of(links_for(subscription_id=7).unsubscribe).replace("/u/", "/p/"), 400, "doesn"),
+    ],
+    ids=["garbage", "tampered", "expired", "revoked", "wrong-purpose"],
+)
+def test_a_bad_link_gets_a_friendly_page_that_says_nothing_about_the_contact(
+    linked, link, status, title
+) -> None:
+    response = fresh_client(linked).get(link)
+    assert response.status_code == status
+    html = response.get_data(as_text=True)
+    assert title in html and "Sign in" in html
+    for secret in (JANE, "jane", "j•••"):
+        assert secret not in html
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert linked.sandbox.log() == []
+
+
+def test_every_link_expires_at_once_with_a_max_age_of_zero(make_web) -> None:
+    web = make_web(LINK_SECRET_KEY=LINK_KEY, LINK_MAX_AGE_DAYS=0)
+    assert fresh_client(web).get(path_of(links_for().preferences)).status_code == 410
+
+
+def test_a_rotated_key_still_accepts_links_of_the_previous_one(make_web) -> None:
+    web = make_web(LINK_SECRET_KEY="the-new-key", LINK_SECRET_KEY_PREVIOUS=LINK_KEY)
+    assert fresh_client(web).get(path_of(links_for().preferences)).status_code == 200
+
+
+def test_links_are_never_logged_whole(linked, caplog) -> None:
+    signed = path_of(links_for().preferences).split("/")[-1]
+
+    @linked.app.get("/p/<signed>/boom")
+    def boom(signed: str) -> str:
+        raise RuntimeError("boom")
+
+    assert fresh_client(linked).get(f"/p/{signed}/boom").status_code == 500
+    assert "/p/[signed]/boom" in caplog.text
+    assert signed not in caplog.text
+
+
+# -- one-click unsubscribe (RFC 8058) -----------------------------------------------------
+
+
+def one_click_path(subscription_id: int = 7, external_id: str = JANE) -> str:
+    return path_of(links_for(external_id, subscription_id=subscription_id).unsubscribe)
+
+
+def test_the_email_headers_follow_rfc_8058() -> None:
+    links = links_for(subscription_id=7)
+    assert links.headers == {
+        "List-Unsubscribe": f"<{links.unsubscribe}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    assert links.unsubscribe.startswith("http://localhost/u/")
+
+
+def test_fetching_a_one_click_link_changes_nothing(linked) -> None:
+    page = fresh_client(linked).get(one_click_path())
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Unsubscribe from Weekly newsletter?" in html
+    assert 'name="List-Unsubscribe" value="One-Click"' in html
+    assert "/p/" in html  # the way to the full preference page
+    assert linked.sandbox.states()[7] == 1
+    assert not [e for e in linked.sandbox.log() if e["method"] == "PATCH"]
+
+
+def test_a_one_click_post_unsubscribes_once_and_a_repeat_changes_nothing_more(linked) -> None:
+    mail_client = fresh_client(linked)  # no cookies, no CSRF token
+    for _ in range(2):
+        response = mail_client.post(
+            one_click_path(), data={"List-Unsubscribe": "One-Click"}, follow_redirects=False
+        )
+        assert response.status_code == 200
+        assert "You're unsubscribed" in response.get_data(as_text=True)
+        assert "Set-Cookie" not in response.headers
+    assert linked.sandbox.states()[7] == 0
+    records = linked.app.extensions["consent"].recent(JANE)
+    assert [(r.subscription_id, r.source) for r in records] == [(7, "one-click")]
+
+
+def test_a_mail_clients_retry_is_the_same_operation_to_spotzee(linked) -> None:
+    linked.sandbox.fault(method="PATCH", path="/subscriptions$", after=True, drop=True)
+    mail_client = fresh_client(linked)
+    answer = mail_client.post(one_click_path(), data={"List-Unsubscribe": "One-Click"})
+    assert answer.status_code == 200  # the server client retried with the same key
+    sent = [
+        e for e in linked.sandbox.log() if e["path"] == SERVER_PATCHES and e["method"] == "PATCH"
+    ]
+    assert len({e["idempotency_key"] for e in sent}) == 1 and len(sent) == 2
+    assert linked.sandbox.states()[7] == 0
+
+
+def test_a_one_click_post_needs_the_one_click_body(linked) -> None:
+    assert fresh_client(linked).post(one_click_path(), data={}).status_code == 400
+    assert linked.sandbox.states()[7] == 1
+
+
+def test_one_click_with_spotzee_down_is_a_503_to_retry_never_a_false_200(linked) -> None:
+    linked.sandbox.fault(path="/api/client/", status=503, count=20)
+    response = fresh_client(linked).post(one_click_path(), data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    linked.sandbox.control("DELETE", "faults")
+    assert linked.sandbox.states()[7] == 1
+    assert linked.app.extensions["consent"].recent(JANE) == []
+
+
+def test_a_one_click_link_is_not_a_preference_link(linked) -> None:
+    preference = path_of(links_for().preferences).replace("/p/", "/u/")
+    assert (
+        fresh_client(linked).post(preference, data={"List-Unsubscribe": "One-Click"}).status_code
+        == 400
+    )
+
+
+# -- the brand's tools ----------------------------------------------------------------------
+
+
+def test_the_links_command_prints_what_an_email_carries(linked) -> None:
+    cli = linked.app.test_cli_runner()
+    result = cli.invoke(
+        args=["links", "jane@example.com", "--subscription", "7", "--base-url", "https://p.example"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Preferences: https://p.example/p/")
+    assert re.fullmatch(r"List-Unsubscribe: <https://p\.example/u/[^>]+>", lines[1])
+    assert lines[2] == "List-Unsubscribe-Post: List-Unsubscribe=One-Click"
+    by_id = cli.invoke(args=["links", OMAR, "--base-url", "https://p.example"])
+    assert by_id.output.startswith("Preferences: https://p.example/p/")
+    page = fresh_client(linked).get(
+        path_of(lines[0].split(": ", 1)[1].replace("https://p.example", "http://localhost"))
+    )
+    assert page.status_code == 200
+
+
+# -- unsubscribe-all and undo ----------------------------------------------------------------
+
+
+def htmx_post(web, path: str, data: dict, token: str | None = None):
+    csrf = web.csrf()
+    return web.client.post(
+        path,
+        data={"csrf_token": csrf, **data},
+        headers={
+            "HX-Request": "true",
+            "X-CSRFToken": csrf,
+            "X-Spotzee-User-Token": token or web.sandbox.mint(),
+        },
+    )
+
+
+def test_undo_puts_back_exactly_what_unsubscribe_all_turned_off(web) -> None:
+    web.sign_in()
+    before = web.sandbox.states()
+    assert (before[7], before[8]) == (1, 2)  # subscribed, and confirmed by double opt-in
+    done = htmx_post(
+        web,
+        "/preferences/unsubscribe/email",
+        {"subscription_id": ["7", "8"], "state_7": "1", "state_8": "2", "confirmed": "1"},
+    )
+    html = done.get_data(as_text=True)
+    assert "All email: unsubscribed" in html and ">Undo</button>" in html
+    assert 'name="restore_7" value="1"' in html and 'name="restore_8" value="2"' in html
+    assert (web.sandbox.states()[7], web.sandbox.states()[8]) == (0, 0)
+    undone = htmx_post(
+        web,
+        "/preferences/undo",
+        {"subscription_id": ["7", "8"], "restore_7": "1", "restore_8": "2"},
+    )
+    assert undone.status_code == 200
+    assert web.sandbox.states() == before
+    assert len([e for e in web.sandbox.log() if e["path"] == PATCHES]) == 2  # one call each
+
+
+def test_a_channel_already_all_off_offers_no_unsubscribe(web) -> None:
+    web.sign_in()
+    html = web.client.get("/preferences").get_data(as_text=True)
+    assert 'id="unsubscribe-push"' not in html and 'id="unsubscribe-in_app"' not in html
+    assert 'id="unsubscribe-email"' in html and 'id="unsubscribe-all"' in html
+
+
+def test_without_javascript_undo_is_offered_on_the_page_after_the_redirect(web) -> None:
+    web.sign_in()
+    csrf = web.csrf()
+    done = web.client.post(
+        "/preferences/unsubscribe/email",
+        data={
+            "csrf_token": csrf,
+            "subscription_id": ["7", "8"],
+            "state_7": "1",
+            "state_8": "2",
+            "confirmed": "1",
+        },
+    )
+    assert done.status_code == 303
+    page = web.client.get("/preferences").get_data(as_text=True)
+    assert "All email: unsubscribed" in page and ">Undo</button>" in page
+    web.client.post(
+        "/preferences/undo",
+        data={
+            "csrf_token": csrf,
+            "subscription_id": ["7", "8"],
+            "restore_7": "1",
+            "restore_8": "2",
+        },
+    )
+    assert (web.sandbox.states()[7], web.sandbox.states()[8]) == (1, 2)
+
+
+# -- the consent record ---------------------------------------------------------------------
+
+
+def test_every_confirmed_change_is_recorded_once_with_its_source(linked) -> None:
+    web = linked
+    web.sign_in()
+    htmx_post(web, "/preferences/subscriptions/21", {"previous_state": "0", "subscribed": "1"})
+    web.client.post(
+        "/preferences/subscriptions/15",
+        data={"csrf_token": web.csrf(), "previous_state": "0", "subscribed": "1",
+              "contact_token": web.sandbox.mint()},
+    )  # fmt: skip
+    htmx_post(
+        web,
+        "/preferences/unsubscribe/email",
+        {"subscription_id": ["7", "8"], "state_7": "1", "state_8": "2", "confirmed": "1"},
+    )
+    htmx_post(web, "/preferences/undo", {"subscription_id": ["7"], "restore_7": "1"})
+    fresh_client(web).post(one_click_path(7), data={"List-Unsubscribe": "One-Click"})
+    web.sandbox.fault(method="PATCH", path="subscriptions/me", status=429)
+    htmx_post(web, "/preferences/subscriptions/21", {"previous_state": "1"})  # not confirmed
+
+    result = web.app.test_cli_runner().invoke(args=["consent", "export", "--format", "json"])
+    rows = json.loads(result.output)
+    assert [(r["subscription_id"], r["source"], r["old_state"], r["new_state"]) for r in rows] == [
+        (21, "page", 0, 1),
+        (15, "page-nojs", 0, 1),
+        (7, "page", 1, 0),
+        (8, "page", 2, 0),
+        (7, "undo", 0, 1),
+        (7, "one-click", 1, 0),
+    ]
+    assert all(r["external_id"] == JANE and r["request_id"].startswith("req_") for r in rows)
+    assert all(re.fullmatch(r"[0-9a-f]{32}", r["client_hash"]) for r in rows)
+    assert rows[0]["subscription_name"] == "In-app tips" and rows[0]["at"].endswith("Z")
+
+    csv_rows = list(csv.DictReader(io.StringIO(web.app.test_cli_runner().invoke(
+        args=["consent", "export", "--since", "2000-01-01"]).output)))  # fmt: skip
+    assert [r["source"] for r in csv_rows] == [r["source"] for r in rows]
+    later = web.app.test_cli_runner().invoke(args=["consent", "export", "--since", "2999-01-01"])
+    assert later.output.strip() == ",".join(csv_rows[0].keys())  # the header alone
+
+
+def test_the_page_shows_the_last_ten_changes(web) -> None:
+    web.sign_in()
+    for on in (True, False) * 6:
+        htmx_post(
+            web,
+            "/preferences/subscriptions/21",
+            {"previous_state": "0" if on else "1", **({"subscribed": "1"} if on else {})},
+        )
+    html = web.client.get("/preferences").get_data(as_text=True)
+    recent = html[html.index("Recent changes") :]
+    assert recent.count("<li>") == 10
+    assert "In-app tips: unsubscribed" in recent and "on this page" in recent
+
+
+def test_the_consent_record_is_append_only(linked) -> None:
+    linked.sign_in()
+    htmx_post(linked, "/preferences/subscriptions/21", {"previous_state": "0", "subscribed": "1"})
+    conn = sqlite3.connect(linked.app.config["DATABASE"])
+    for statement in ("UPDATE consent_records SET new_state = 0", "DELETE FROM consent_records"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute(statement)
+    conn.close()
