@@ -12,12 +12,12 @@ CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/d
 REDIS_SERVER ?= $(shell command -v redis-server 2>/dev/null)
 
 .PHONY: demo test lint unit e2e screenshots bench setup runtime vendor \
-	vendor-optional browser redis clean
+	vendor-optional browser redis catalogues extract update-catalogues clean
 
-demo: runtime vendor-optional
+demo: runtime catalogues vendor-optional
 	@$(PY) -m tooling.demo
 
-test: setup vendor browser redis lint unit e2e
+test: setup catalogues vendor browser redis lint unit e2e
 
 # What the app needs to run (make demo): nothing of the test tools.
 runtime: $(RUNTIME)
@@ -39,6 +39,20 @@ $(TOOLS): $(RUNTIME)
 	@$(PIP) -e '.[test,lint]'
 	@rm -f $(VENV)/.tools-*
 	@touch $@
+
+# The translations: .po files are committed, the .mo files the app reads are built here.
+catalogues: runtime
+	@$(VENV)/bin/pybabel -q compile -d translations
+
+# A fresh messages.pot from the code and templates (not committed: the .po files are).
+extract: runtime
+	@$(VENV)/bin/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+		--sort-output -o translations/messages.pot .
+
+# New and changed words into every .po file, to translate (a test fails until they are).
+update-catalogues: extract
+	@$(VENV)/bin/pybabel -q update -i translations/messages.pot -d translations \
+		--no-location --no-fuzzy-matching --width 100
 
 # htmx is fetched with npm pack and checked against tooling/vendor.sha256; never committed.
 vendor: runtime
@@ -79,16 +93,16 @@ lint: setup
 unit: setup
 	@$(VENV)/bin/pytest tests
 
-e2e: setup vendor browser
+e2e: setup catalogues vendor browser
 	@CHROMIUM="$(CHROMIUM)" $(VENV)/bin/pytest e2e --browser chromium \
 		--tracing retain-on-failure --screenshot only-on-failure --output test-results
 
 # Benchmarks (not part of `make test`): prints a table, writes bench/results.json.
-bench: setup vendor browser redis
+bench: setup catalogues vendor browser redis
 	@CHROMIUM="$(CHROMIUM)" $(PY) -m bench.run
 
 # Pictures of the main states for the README (docs/screenshots/), not part of `make test`.
-screenshots: setup vendor browser
+screenshots: setup catalogues vendor browser
 	@CHROMIUM="$(CHROMIUM)" $(PY) -m tooling.screenshots
 
 clean:

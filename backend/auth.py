@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -27,10 +26,11 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_url, login_user
 from limits import RateLimitItem, parse
 
-from frontend import SignOut
+from frontend import SignOut, same_site_path
 
 from . import compression, customers, links, sessions
 from .config import ConfigurationError
@@ -101,14 +101,8 @@ def signed_out() -> Any:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: no scheme, no host, no `//host` or `/\\host` tricks."""
-    default = url_for("frontend.page")
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
-        return default
-    return target
+    """Only a path on this site (frontend.same_site_path)."""
+    return same_site_path(target)
 
 
 def email_key(email: str) -> str:
@@ -154,14 +148,13 @@ def login() -> Any:
     password = request.form.get("password", "")
     if not email or not password:
         # Not an attempt: nothing to check, so nothing is counted.
-        missing = (
-            "your email and password"
-            if not email and not password
-            else ("your email" if not email else "your password")
-        )
-        return render_template(
-            "login.html", next=next_url, email=email, error=f"Enter {missing} to sign in."
-        ), 400
+        if not email and not password:
+            error = _("Enter your email and password to sign in.")
+        elif not email:
+            error = _("Enter your email to sign in.")
+        else:
+            error = _("Enter your password to sign in.")
+        return render_template("login.html", next=next_url, email=email, error=error), 400
     if not counted_attempt(email):
         log.warning("sign-in refused: too many attempts")
         abort(429)
@@ -172,7 +165,7 @@ def login() -> Any:
             "login.html",
             next=next_url,
             email=email,
-            error="That email and password don't match. Check them and try again.",
+            error=_("That email and password don't match. Check them and try again."),
         ), 401
     signed_in_counts_for_nothing(email)
     # A new session at sign-in: nothing from before it (its CSRF token included) survives.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import tomllib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from limits import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API_BASE = "http://127.0.0.1:8025/api/client"
+DEFAULT_CATALOGUE = ROOT / "brand" / "catalogue.toml"
 # The sandbox's demo keys (sandbox/fixtures/demo.json uses the same defaults).
 DEMO_SECRET_KEY = "sk_sandbox_demo_secret_key_0001"  # noqa: S105 - the sandbox demo key
 DEMO_PUBLISHABLE_KEY = "pk_sandbox_demo_publishable_key_0001"
@@ -124,6 +126,15 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "LINK_SECRET_KEY": links_key(instance, demo),
         "LINK_SECRET_KEY_PREVIOUS": os.environ.get("LINK_SECRET_KEY_PREVIOUS") or None,
         "LINK_MAX_AGE_DAYS": _float("LINK_MAX_AGE_DAYS", 30),
+        # The brand's look and words, by configuration (no template edits): its name, a logo
+        # (any shape, never cropped), a stylesheet loaded after app.css, a help page, and
+        # the catalogue of words for its subscription types (frontend/brand.py).
+        "BRAND_NAME": os.environ.get("BRAND_NAME") or "Acme Outfitters",
+        "BRAND_LOGO_URL": os.environ.get("BRAND_LOGO_URL") or None,
+        "BRAND_STYLESHEET_URL": os.environ.get("BRAND_STYLESHEET_URL") or None,
+        "BRAND_SUPPORT_URL": os.environ.get("BRAND_SUPPORT_URL") or None,
+        "BRAND_CATALOGUE": os.environ.get("BRAND_CATALOGUE")
+        or str(ROOT / "brand" / "catalogue.toml"),
         # With a brand's own sign-in (create_app(identify=...)): its pages.
         "SIGN_IN_URL": os.environ.get("SIGN_IN_URL") or None,
         "SIGN_OUT_URL": os.environ.get("SIGN_OUT_URL") or None,
@@ -183,6 +194,30 @@ def check(config: dict[str, Any], secret_key: str | None) -> None:
             ) from None
     if config["TRUSTED_PROXY_HOPS"] < 0:
         raise ConfigurationError("TRUSTED_PROXY_HOPS must be 0 or more.")
+    for name in ("BRAND_LOGO_URL", "BRAND_STYLESHEET_URL", "BRAND_SUPPORT_URL"):
+        url = config.get(name)
+        if url and not (is_https(url) or (url.startswith("/") and not url.startswith("//"))):
+            raise ConfigurationError(
+                f"{name}={url!r} must be an https:// address or a path on this site."
+            )
+    words = config.get("BRAND_CATALOGUE")
+    if words:
+        try:
+            with open(words, "rb") as file:
+                tomllib.load(file)
+        except OSError as error:
+            raise ConfigurationError(
+                f"BRAND_CATALOGUE={words!r} cannot be read ({error.strerror})."
+            ) from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigurationError(
+                f"BRAND_CATALOGUE={words!r} is not valid TOML ({error})."
+            ) from None
+
+
+def is_https(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" and bool(parts.hostname) and "\\" not in url
 
 
 def is_loopback(url: str) -> bool:

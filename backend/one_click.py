@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
 
-from frontend import Change
+from frontend import Change, words_for
 from spotzee import ContactNotFound, SecretClient, SpotzeeError, SubscriptionState
 
 from . import compression, consent, links
@@ -37,9 +37,11 @@ def secret_client() -> SecretClient:
 def subscription(grant: links.Grant) -> tuple[str, SubscriptionState] | None:
     """The type's name and the contact's state on it now (None: no such type)."""
     states = secret_client().list_contact_subscriptions(grant.external_id)
-    return next(
-        ((s.name, s.state) for s in states if s.subscription_id == grant.subscription_id), None
-    )
+    found = next((s for s in states if s.subscription_id == grant.subscription_id), None)
+    if found is None:
+        return None
+    # Named as the preference page names it, in the customer's language.
+    return words_for(found.subscription_id).name or found.name, found.state
 
 
 def preference_link(grant: links.Grant) -> str:

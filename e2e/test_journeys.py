@@ -62,8 +62,10 @@ def test_unsubscribe_from_all(page: Page, base_url: str, button: str) -> None:
     expect(page.locator("#status")).to_contain_text(": unsubscribed")
     page.reload()
     after = switches(page)
-    scope = page.locator("#channel-email").locator("xpath=../..") if "email" in button else page
-    for control in scope.get_by_role("switch").all():
+    scope = page.get_by_role("region", name="Email", exact=True) if "email" in button else page
+    controls = scope.get_by_role("switch").all()
+    assert controls
+    for control in controls:
         assert after[control.get_attribute("id")] is False
     for switch_id, on in before.items():
         if on:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, url_for
 from flask_login import login_url
@@ -26,7 +27,11 @@ from spotzee import (
     SubscriptionState,
 )
 
+from .brand import words_for
+
 bp = Blueprint("frontend", __name__)
+
+__all__ = ["words_for"]
 
 
 @dataclass(frozen=True)
@@ -114,9 +119,23 @@ def init_app(
         mint_url,
     )
     app.jinja_env.globals.update(sign_in_url=sign_in_url, sign_out=sign_out)
+    i18n.init_app(app)
     views.init_templates(app)
     errors.init_app(app)
     app.register_blueprint(bp)
+
+
+def same_site_path(target: str | None) -> str:
+    """`target` if it is a path on this site, else the preference page: no scheme, no host,
+    no `//host` or `/\\host` tricks, no control characters (a `next` must never send a
+    customer to another site)."""
+    default = url_for("frontend.page")
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return default
+    return target
 
 
 def sign_in_url() -> str:
@@ -128,4 +147,4 @@ def capabilities() -> Capabilities:
     return current_app.extensions["frontend"]
 
 
-from . import errors, views  # noqa: E402 - views registers the routes on bp
+from . import errors, i18n, views  # noqa: E402 - they register their routes on bp

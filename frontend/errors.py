@@ -24,6 +24,9 @@ from flask import (
     render_template,
     request,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -49,40 +52,41 @@ class Failure:
 
     status: int
     code: str
-    title: str
-    text: str
-    change_text: str | None = None
+    title: str | LazyString
+    text: str | LazyString
+    change_text: str | LazyString | None = None
     action: str | None = None  # "sign_in" or "reload": the way on
     headers: dict[str, str] = field(default_factory=dict)
     # A change's outcome is unknown: say so instead of "not saved".
     unknown: bool = False
 
 
-UNAVAILABLE = "Your preferences are unchanged. Please try again in a moment."
-UNREACHABLE = "We couldn't reach our messaging service. Please try again."
+UNAVAILABLE = _l("Your preferences are unchanged. Please try again in a moment.")
+UNREACHABLE = _l("We couldn't reach our messaging service. Please try again.")
 
 HTTP_FAILURES = {
-    400: Failure(400, "bad_request", "That request didn't work",
-                 "Something in it wasn't right. Go back and try again."),
-    401: Failure(401, "not_signed_in", "Please sign in",
-                 "You've been signed out.", action="sign_in"),
-    403: Failure(403, "forbidden", "That wasn't allowed",
-                 "The page may have been open for a long time. Reload it and try again.",
+    400: Failure(400, "bad_request", _l("That request didn't work"),
+                 _l("Something in it wasn't right. Go back and try again.")),
+    401: Failure(401, "not_signed_in", _l("Please sign in"),
+                 _l("You've been signed out."), action="sign_in"),
+    403: Failure(403, "forbidden", _l("That wasn't allowed"),
+                 _l("The page may have been open for a long time. Reload it and try again."),
                  action="reload"),
-    404: Failure(404, "not_found", "Page not found", "There's nothing at this address."),
-    405: Failure(405, "method_not_allowed", "That request didn't work",
-                 "This page can't be used that way."),
-    413: Failure(413, "too_large", "That was too much", "The request was larger than we accept."),
-    429: Failure(429, "too_many_requests", "Too many attempts",
-                 "Please wait a minute before trying again.", headers={"Retry-After": "60"}),
-    500: Failure(500, "internal_error", "Something went wrong",
-                 "We've been told about it. Your preferences are unchanged."),
+    404: Failure(404, "not_found", _l("Page not found"), _l("There's nothing at this address.")),
+    405: Failure(405, "method_not_allowed", _l("That request didn't work"),
+                 _l("This page can't be used that way.")),
+    413: Failure(413, "too_large", _l("That was too much"),
+                 _l("The request was larger than we accept.")),
+    429: Failure(429, "too_many_requests", _l("Too many attempts"),
+                 _l("Please wait a minute before trying again."), headers={"Retry-After": "60"}),
+    500: Failure(500, "internal_error", _l("Something went wrong"),
+                 _l("We've been told about it. Your preferences are unchanged.")),
 }  # fmt: skip
 SESSION_CHANGED = Failure(
     403,
     "csrf_failed",
-    "Your session changed",
-    "You signed in or out in another tab, or this page is too old.",
+    _l("Your session changed"),
+    _l("You signed in or out in another tab, or this page is too old."),
     action="reload",
 )
 
@@ -91,17 +95,21 @@ SESSION_CHANGED = Failure(
 LINK_NOT_VALID = Failure(
     400,
     "link_not_valid",
-    "This link doesn't work",
-    "It may have been copied incompletely, or replaced by a newer one. Sign in to choose "
-    "what we send you, or use the link in our latest email.",
+    _l("This link doesn't work"),
+    _l(
+        "It may have been copied incompletely, or replaced by a newer one. Sign in to "
+        "choose what we send you, or use the link in our latest email."
+    ),
     action="sign_in",
 )
 LINK_EXPIRED = Failure(
     410,
     "link_expired",
-    "This link has expired",
-    "Links in our emails work for a limited time. Sign in to choose what we send you, or "
-    "use the link in our latest email.",
+    _l("This link has expired"),
+    _l(
+        "Links in our emails work for a limited time. Sign in to choose what we send you, "
+        "or use the link in our latest email."
+    ),
     action="sign_in",
 )
 
@@ -110,16 +118,21 @@ def spotzee_failure(error: SpotzeeError) -> Failure:
     """What a Spotzee failure means to the customer."""
     if isinstance(error, OutcomeUnknown):
         why = (
-            "our messaging service is still working on it"
+            _(
+                "We couldn't confirm whether it was saved: our messaging service is still "
+                "working on it. Reload the page in a moment to see what's saved."
+            )
             if error.in_progress
-            else "our messaging service stopped answering"
+            else _(
+                "We couldn't confirm whether it was saved: our messaging service stopped "
+                "answering. Reload the page in a moment to see what's saved."
+            )
         )
         return Failure(
             503,
             "outcome_unknown",
-            "We couldn't confirm your change",
-            f"We couldn't confirm whether it was saved: {why}. Reload the page in a moment "
-            "to see what's saved.",
+            _("We couldn't confirm your change"),
+            why,
             headers={"Retry-After": RETRY_AFTER_SECONDS},
             unknown=True,
         )
@@ -127,15 +140,15 @@ def spotzee_failure(error: SpotzeeError) -> Failure:
         return Failure(
             404,
             "contact_not_found",
-            "We couldn't find your subscription record",
-            "Please contact us and we'll sort it out.",
+            _("We couldn't find your subscription record"),
+            _("Please contact us and we'll sort it out."),
         )
     if error.token_rejected:
         return Failure(
             401,
             "token_rejected",
-            "Your session has ended",
-            "Your session has ended.",
+            _("Your session has ended"),
+            _("Your session has ended."),
             action="sign_in",
             headers={TOKEN_REJECTED_HEADER: "true"},
         )
@@ -144,7 +157,7 @@ def spotzee_failure(error: SpotzeeError) -> Failure:
         return Failure(
             status,
             "spotzee_unavailable" if status == 503 else "upstream_error",
-            "Our messaging service is unavailable",
+            _("Our messaging service is unavailable"),
             UNAVAILABLE,
             change_text=UNREACHABLE,
             headers={"Retry-After": RETRY_AFTER_SECONDS},
@@ -153,24 +166,27 @@ def spotzee_failure(error: SpotzeeError) -> Failure:
         # A read or a mint refused: the app's own set-up (its secret key, say), not the
         # customer's doing. The log says which; the customer is told it is on our side.
         return Failure(
-            502, "upstream_error", "We couldn't reach our messaging service", UNAVAILABLE
+            502, "upstream_error", _("We couldn't reach our messaging service"), UNAVAILABLE
         )
     if error.status == 404:
         return Failure(
             404,
             "subscription_not_found",
-            "That subscription no longer exists",
-            "Reload the page to see the current list.",
-            change_text="That subscription no longer exists; reload the page to see the "
-            "current list.",
+            _("That subscription no longer exists"),
+            _("Reload the page to see the current list."),
+            change_text=_(
+                "That subscription no longer exists; reload the page to see the current list."
+            ),
         )
-    if error.status in (403, 422):
-        return Failure(
-            error.status, "refused", "That change wasn't accepted", error.message,
-            change_text=error.message.partition(": ")[2] or error.message,
-        )  # fmt: skip
+    if error.status == 403:
+        # Spotzee's own message is in its language and words; the log keeps it.
+        why = _("This subscription can't be changed here.")
+        return Failure(403, "refused", _("That change wasn't accepted"), why)
+    if error.status == 422:
+        why = _("Our messaging service didn't accept that change.")
+        return Failure(422, "refused", _("That change wasn't accepted"), why)
     return Failure(
-        502, "upstream_error", "We couldn't reach our messaging service", UNAVAILABLE,
+        502, "upstream_error", _("We couldn't reach our messaging service"), UNAVAILABLE,
         change_text=UNREACHABLE,
     )  # fmt: skip
 
@@ -193,11 +209,11 @@ def answer(failure: Failure, *, from_spotzee: bool = False) -> Response:
     if from_htmx():
         response = htmx_answer(failure)
     elif wants_json():
-        response = jsonify(error=failure.code, message=failure.text)
+        response = jsonify(error=failure.code, message=str(failure.text))
     elif from_spotzee and is_change():
         # A plain form whose change Spotzee did not make: back to the page, which shows
         # the saved states, with the message (post/redirect/get).
-        flash(f"{subject()}: {change_words(failure)}", "error")
+        flash(about_the_change(failure), "error")
         return redirect(page_urls().page(), code=303)
     else:
         response = make_response(page(failure))
@@ -212,22 +228,24 @@ def subject() -> str:
     if change is not None:
         return change.saved.name
     scope = Scope.of((request.view_args or {}).get("scope", ""))
-    return scope.subject if scope is not None else "Your change"
+    return scope.subject if scope is not None else _("Your change")
 
 
-def change_words(failure: Failure) -> str:
+def about_the_change(failure: Failure) -> str:
+    """What the live region says when a change failed: never "not saved" for an unknown."""
     if failure.unknown:
-        return failure.text
-    return f"not saved. {failure.change_text or failure.text}"
+        return _("%(subject)s: %(what)s", subject=subject(), what=failure.text)
+    why = failure.change_text or failure.text
+    return _("%(subject)s: not saved. %(why)s", subject=subject(), why=why)
 
 
 def htmx_answer(failure: Failure) -> Response:
     """The live region; for a switch, that switch back as last saved, with Try again."""
     change = SwitchChange.from_request()
     if is_change():
-        message = Message("error", f"{subject()}: {change_words(failure)}", failure.action)
+        message = Message("error", about_the_change(failure), failure.action)
     else:
-        message = Message("error", failure.text, failure.action)
+        message = Message("error", str(failure.text), failure.action)
     if change is None:
         # Only the live region: never the list (or the page) an htmx request aimed at.
         response = make_response(render_template("_status.html", message=message, oob=False))

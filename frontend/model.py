@@ -1,30 +1,39 @@
-"""What the preference templates show: subscription states grouped by channel, and the
-message the live region announces."""
+"""What the preference templates show: subscription states grouped by channel, in the brand's
+words and the customer's language, and the message the live region announces."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+
 from spotzee import ContactSubscription, SubscriptionState
+
+from .brand import Words
 
 # Channels customers manage, in the order the page shows them. Webhook types serve
 # integrations and are never shown to customers.
 CHANNEL_LABELS = {
-    "email": "Email",
-    "text": "Text messages",
-    "push": "Push notifications",
-    "in_app": "In-app messages",
+    "email": lazy_gettext("Email"),
+    "text": lazy_gettext("Text messages"),
+    "push": lazy_gettext("Push notifications"),
+    "in_app": lazy_gettext("In-app messages"),
 }
 
 
 @dataclass(frozen=True)
 class Preference:
-    """One subscription type on the page, in the state Spotzee last confirmed."""
+    """One subscription type on the page, in the state Spotzee last confirmed, named and
+    described in the brand's words where it has some (else Spotzee's name)."""
 
     subscription_id: int
     name: str
     state: SubscriptionState
+    channel: str = ""
+    description: str | None = None
+    frequency: str | None = None
 
     @property
     def subscribed(self) -> bool:
@@ -34,6 +43,15 @@ class Preference:
     def confirmed(self) -> bool:
         """The customer confirmed a double opt-in (Spotzee's `opted_in`)."""
         return self.state is SubscriptionState.OPTED_IN
+
+    @property
+    def confirmation(self) -> str:
+        """ "Confirmed" in words: how, and what turning it off does to it."""
+        how = {
+            "email": _("You confirmed this by email."),
+            "text": _("You confirmed this by text message."),
+        }.get(self.channel, _("You confirmed this."))
+        return how + " " + _("Turning it off removes the confirmation.")
 
 
 @dataclass(frozen=True)
@@ -70,16 +88,33 @@ class Scope:
         if name == "all":
             return cls(
                 "all",
-                "Everything",
-                "Unsubscribe from everything",
-                "Unsubscribe from every email, text message and notification?",
+                _("Everything"),
+                _("Unsubscribe from everything"),
+                _("Unsubscribe from every email, text message and notification?"),
             )
-        if name not in CHANNEL_LABELS:
-            return None
-        what = CHANNEL_LABELS[name].lower()
-        return cls(
-            name, f"All {what}", f"Unsubscribe from all {what}", f"Unsubscribe from all {what}?"
-        )
+        words = {
+            "email": (
+                _("All email"),
+                _("Unsubscribe from all email"),
+                _("Unsubscribe from all email?"),
+            ),
+            "text": (
+                _("All text messages"),
+                _("Unsubscribe from all text messages"),
+                _("Unsubscribe from all text messages?"),
+            ),
+            "push": (
+                _("All push notifications"),
+                _("Unsubscribe from all push notifications"),
+                _("Unsubscribe from all push notifications?"),
+            ),
+            "in_app": (
+                _("All in-app messages"),
+                _("Unsubscribe from all in-app messages"),
+                _("Unsubscribe from all in-app messages?"),
+            ),
+        }.get(name)
+        return None if words is None else cls(name, *words)
 
 
 @dataclass(frozen=True)
@@ -93,15 +128,27 @@ class Message:
     undo: tuple[tuple[int, SubscriptionState], ...] = ()
 
 
-def group_by_channel(states: Iterable[ContactSubscription]) -> tuple[ChannelGroup, ...]:
-    """Group subscription states by channel, in CHANNEL_LABELS order; a channel with nothing
-    in it, and any channel not listed there, is left out."""
+def group_by_channel(
+    states: Iterable[ContactSubscription], words: Callable[[int], Words] = lambda _id: Words()
+) -> tuple[ChannelGroup, ...]:
+    """Group subscription states by channel, in CHANNEL_LABELS order, each in the brand's
+    `words`; a channel with nothing in it, and any channel not listed there, is left out."""
     by_channel: dict[str, list[Preference]] = {channel: [] for channel in CHANNEL_LABELS}
     for s in states:
         if s.channel in by_channel:
-            by_channel[s.channel].append(Preference(s.subscription_id, s.name, s.state))
+            said = words(s.subscription_id)
+            by_channel[s.channel].append(
+                Preference(
+                    s.subscription_id,
+                    said.name or s.name,
+                    s.state,
+                    s.channel,
+                    said.description,
+                    said.frequency,
+                )
+            )
     return tuple(
-        ChannelGroup(channel, CHANNEL_LABELS[channel], tuple(preferences))
+        ChannelGroup(channel, str(CHANNEL_LABELS[channel]), tuple(preferences))
         for channel, preferences in by_channel.items()
         if preferences
     )
@@ -110,8 +157,8 @@ def group_by_channel(states: Iterable[ContactSubscription]) -> tuple[ChannelGrou
 def masked_email(email: str | None) -> str:
     """Whose preferences these are, without the whole address: "j•••@example.com"."""
     if not email or "@" not in email:
-        return "you"
-    name, _, domain = email.rpartition("@")
+        return _("you")
+    name, _at, domain = email.rpartition("@")
     return f"{name[:1]}•••@{domain}"
 
 

@@ -13,11 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from spotzee import ContactSubscription, OutcomeUnknown, Saved, SpotzeeError, SubscriptionState
 
 from . import Change, capabilities
+from .brand import words_for
 from .model import Preference
 
 # The one header the page's script sends the token in (to this app, not to Spotzee).
@@ -53,11 +55,14 @@ class SwitchChange:
             if previous in ("0", "1", "2")
             else SubscriptionState.UNSUBSCRIBED
         )
+        words = words_for(subscription_id)
         return cls(
             Preference(
                 subscription_id,
-                form.get("name", "")[:200] or "That change",
+                form.get("name", "")[:200] or words.name or _("That change"),
                 saved,
+                description=words.description,
+                frequency=words.frequency,
             ),
             SubscriptionState.SUBSCRIBED if wanted == "1" else SubscriptionState.UNSUBSCRIBED,
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import (
@@ -27,12 +27,16 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import login_required
 from flask_wtf.csrf import generate_csrf
 
 from spotzee import ContactSubscription, SubscriptionState
 
-from . import bp, capabilities
+from . import bp, brand, capabilities
+from .brand import words_for
+from .i18n import remember_contact
 from .model import Message, Scope, everything, group_by_channel, masked_email
 from .relay import Applied, SwitchChange, apply, from_htmx
 
@@ -82,6 +86,7 @@ def page_urls() -> PageUrls:
 
 
 def init_templates(app: Flask) -> None:
+    brand.init_app(app)
     app.context_processor(lambda: {"urls": page_urls()})
 
 
@@ -95,11 +100,15 @@ def index() -> str:
 def page(signed: str | None = None) -> Response:
     """The preference centre, rendered whole on the server (no request needed to show it)."""
     first = capabilities().first_render()
+    # Before any word is rendered: the contact's language and timezone, for this answer
+    # and the session's later ones.
+    remember_contact(first.contact)
+    refresh()
     response = make_response(
         render_template(
             "preferences.html",
             contact=first.contact,
-            session=first.session,
+            contact_session=first.session,
             publishable_key=capabilities().contact_client.publishable_key,
             mint_url=capabilities().mint_url(),
             # On a preference link's page: whose these are, never the whole address.
@@ -124,9 +133,18 @@ def set_subscription(subscription_id: int, signed: str | None = None) -> Respons
     change = SwitchChange.from_form(subscription_id)
     applied = apply([(subscription_id, change.wanted)], shown={subscription_id: change.saved.state})
     saved = next((s for s in applied.states if s.subscription_id == subscription_id), None)
-    name = saved.name if saved else change.saved.name
-    now_on = saved is not None and saved.state.receives
-    return answered(applied, name, "subscribed" if now_on else "unsubscribed")
+    name = (words_for(subscription_id).name or saved.name) if saved else change.saved.name
+    if saved is not None and saved.state.receives:
+        text = _("%(name)s: subscribed", name=name)
+    elif change.saved.confirmed:
+        text = _(
+            "%(name)s: unsubscribed. Your confirmation is gone: turning it back on "
+            "subscribes you without it.",
+            name=name,
+        )
+    else:
+        text = _("%(name)s: unsubscribed", name=name)
+    return answered(applied, text, subject=name)
 
 
 @route("/unsubscribe/<scope>", methods=["POST"])
@@ -144,7 +162,8 @@ def unsubscribe(scope: str, signed: str | None = None) -> Any:
         return render_template("confirm_unsubscribe.html", scope=covered, shown=shown)
     applied = apply([(i, SubscriptionState.UNSUBSCRIBED) for i in shown], shown=shown)
     undo = tuple((i, state) for i, state in shown.items() if state.receives)
-    return answered(applied, covered.subject, "unsubscribed", undo=undo)
+    text = _("%(subject)s: unsubscribed", subject=covered.subject)
+    return answered(applied, text, subject=covered.subject, undo=undo)
 
 
 @route("/undo", methods=["POST"])
@@ -155,7 +174,8 @@ def undo(signed: str | None = None) -> Any:
         abort(400)
     unsubscribed = dict.fromkeys(restore, SubscriptionState.UNSUBSCRIBED)
     applied = apply(list(restore.items()), shown=unsubscribed, how="undo")
-    return answered(applied, "Undone", "your subscriptions are back as they were")
+    text = _("Undone: your subscriptions are back as they were")
+    return answered(applied, text, subject=_("Undo"))
 
 
 def shown_states(id_field: str, state_prefix: str) -> dict[int, SubscriptionState]:
@@ -172,18 +192,23 @@ def shown_states(id_field: str, state_prefix: str) -> dict[int, SubscriptionStat
 
 def answered(
     applied: Applied,
+    text: str,
+    *,
     subject: str,
-    outcome: str,
     undo: tuple[tuple[int, SubscriptionState], ...] = (),
 ) -> Response:
-    """The refreshed list for htmx; for a plain form, the message and back to the page."""
+    """The refreshed list for htmx, saying `text`; for a plain form, the message and back
+    to the page. A change whose outcome was not learnt says so instead."""
     if applied.confirmed:
-        message = Message("success", f"{subject}: {outcome}", undo=undo)
+        message = Message("success", text, undo=undo)
     else:
         message = Message(
             "error",
-            f"{subject}: we couldn't confirm this change in time. The switches show what's "
-            "saved now; try again if it isn't what you wanted.",
+            _(
+                "%(subject)s: we couldn't confirm this change in time. The switches show "
+                "what's saved now; try again if it isn't what you wanted.",
+                subject=subject,
+            ),
         )
     if not from_htmx():
         flash(message.text, message.kind)
@@ -217,13 +242,18 @@ def list_context(
 ) -> dict[str, Any]:
     """What `_preferences.html` renders: the page passes the tokens for the plain forms,
     htmx answers pass None (the page's script sends both tokens as headers)."""
-    channels = group_by_channel(states)
+    channels = group_by_channel(states, words_for)
     return {
         "channels": channels,
         "everything": {"scope": Scope.of("all"), "preferences": everything(channels)},
         "message": message,
         "form_tokens": form_tokens,
-        "recent_changes": capabilities().recent_changes(RECENT_CHANGES),
+        "recent_changes": [
+            # Named as the brand names the type in the customer's language today; the
+            # record keeps the name that was shown when the change was made.
+            replace(change, name=words_for(change.subscription_id).name or change.name)
+            for change in capabilities().recent_changes(RECENT_CHANGES)
+        ],
     }
 
 

@@ -11,13 +11,23 @@ from typing import Any
 import pytest
 import redis
 import requests
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import session
 from flask_wtf.csrf import generate_csrf
 
 from sandbox.testing import running_sandbox
 from tooling import stack
 
-from .support import PUBLISHABLE_KEY, SECRET_KEY, Sandbox
+from .support import PUBLISHABLE_KEY, ROOT, SECRET_KEY, Sandbox
+
+
+@pytest.fixture(scope="session", autouse=True)
+def catalogues() -> None:
+    """The .mo files the app reads, built from the committed .po files (as make does)."""
+    for po in ROOT.glob("translations/*/LC_MESSAGES/messages.po"):
+        with po.open("rb") as source, po.with_suffix(".mo").open("wb") as target:
+            write_mo(target, read_po(source))
 
 
 @pytest.fixture

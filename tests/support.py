@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import make_server
@@ -14,6 +15,7 @@ from werkzeug.serving import make_server
 from sandbox.fixture import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 from sandbox.testing import SandboxClient as Sandbox
 
+ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = DEFAULT_SECRET_KEY
 PUBLISHABLE_KEY = DEFAULT_PUBLISHABLE_KEY
 JANE = "cust-9f4b21"
@@ -23,6 +25,7 @@ __all__ = [
     "JANE",
     "OMAR",
     "PUBLISHABLE_KEY",
+    "ROOT",
     "SECRET_KEY",
     "Sandbox",
     "csrf_of",

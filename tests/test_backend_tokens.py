@@ -151,7 +151,12 @@ def test_the_page_shows_public_types_by_channel_with_states(web) -> None:
     for heading in ("Email", "Text messages", "Push notifications", "In-app messages"):
         assert f">{heading}</h2>" in page
     assert switch_is_on(page, 7) and not switch_is_on(page, 21)  # 21 is unset: off
-    assert 'Product updates <span class="confirmed">Confirmed</span>' in page  # state 2
+    # State 2, explained in words: how it was confirmed, and what turning it off does.
+    assert (
+        '<p class="confirmed" id="confirmed-8">You confirmed this by email. Turning it off '
+        "removes the confirmation.</p>" in page
+    )
+    assert 'aria-describedby="about-8 confirmed-8"' in page
 
 
 def test_the_first_render_runs_its_upstream_calls_together(web) -> None:

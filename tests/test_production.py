@@ -77,6 +77,10 @@ def test_the_demo_shows_its_sign_ins_and_their_password(web) -> None:
         ({"SPOTZEE_PUBLISHABLE_KEY": PUBLISHABLE_KEY}, "are the sandbox's demo keys"),
         ({"SECRET_KEY": None}, "FLASK_SECRET_KEY is not set"),
         ({"MINT_LIMIT": "lots"}, "MINT_LIMIT='lots' is not a limit"),
+        ({"BRAND_LOGO_URL": "http://cdn.example/logo.svg"}, "BRAND_LOGO_URL='http://"),
+        ({"BRAND_STYLESHEET_URL": "//cdn.example/a.css"}, "BRAND_STYLESHEET_URL='//"),
+        ({"BRAND_SUPPORT_URL": "javascript:alert(1)"}, "BRAND_SUPPORT_URL='javascript:"),
+        ({"BRAND_CATALOGUE": "/nowhere/words.toml"}, "BRAND_CATALOGUE='/nowhere/words.toml'"),
     ],
 )
 def test_a_misconfigured_app_refuses_to_start_naming_the_variable(tmp_path, change, variable):
@@ -319,3 +323,10 @@ def test_the_procfile_runs_what_the_readme_says() -> None:
     command = "gunicorn -c gunicorn.conf.py 'backend:create_app()'"
     assert (ROOT / "Procfile").read_text().strip() == f"web: {command}"
     assert command in (ROOT / "README.md").read_text()
+
+
+def test_a_brand_catalogue_that_is_not_toml_is_refused_naming_it(tmp_path) -> None:
+    words = tmp_path / "words.toml"
+    words.write_text("[subscriptions.7.en\ndescription = 'unclosed'\n")
+    with pytest.raises(ConfigurationError, match=r"BRAND_CATALOGUE=.* is not valid TOML"):
+        create_app(production(tmp_path, BRAND_CATALOGUE=str(words)))

@@ -1,7 +1,8 @@
 """`make screenshots`: pictures of the main states for the README, in docs/screenshots/.
 
 Starts the stack on free ports, signs in as the demo customer and photographs the
-preference page in light and dark, at desktop and phone width, and after a change.
+preference page in light and dark, at desktop and phone width, after a change, and in
+Arabic (right to left).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main() -> int:
                 ("preferences-light", "light", 1024),
                 ("preferences-dark", "dark", 1024),
                 ("preferences-phone", "light", 360),
+                ("preferences-arabic", "light", 1024),
             ]
             for name, scheme, width in shots:
                 page = browser.new_page(
@@ -38,6 +40,10 @@ def main() -> int:
                 if name == "preferences-light":
                     page.get_by_role("switch", name="Order updates by push").click()
                     page.locator("#status").get_by_text("subscribed").wait_for()
+                if name == "preferences-arabic":
+                    page.locator(".languages summary").click()
+                    page.get_by_role("link", name="العربية").click()
+                    page.locator("html[dir=rtl]").wait_for(state="attached")
                 page.screenshot(path=OUT / f"{name}.png", full_page=True)
                 print(f"wrote docs/screenshots/{name}.png")
                 page.close()
