@@ -95,3 +95,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         languages=LANGUAGES, text_direction=direction, get_locale=get_locale
     )
+
+    @app.after_request
+    def vary_by_language(response: Response) -> Response:
+        """A page's words depend on the cookie and on Accept-Language: say so, so that no
+        cache between here and the customer serves one customer's language to another."""
+        if response.mimetype == "text/html":
+            response.vary.update(("Accept-Language", "Cookie"))
+        return response

@@ -163,6 +163,12 @@ def test_the_language_menu_only_goes_back_to_this_site(web, target) -> None:
     assert web.client.get(f"/language/fr?next={target}").headers["Location"] == "/preferences"
 
 
+@pytest.mark.parametrize("path", ["/", "/login", "/nowhere"])
+def test_pages_say_they_vary_by_language(web, path) -> None:
+    vary = web.client.get(path).headers.get("Vary", "")
+    assert {"Accept-Language", "Cookie"} <= {v.strip() for v in vary.split(",")}
+
+
 def test_an_unknown_language_is_a_404(web) -> None:
     assert web.client.get("/language/xx").status_code == 404
 
