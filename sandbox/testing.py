@@ -10,7 +10,6 @@ controls of any running sandbox. Brands can use both in their own test suites.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from werkzeug.serving import make_server
 
-from tooling.devserver import KeepAliveHandler
+from tooling.devserver import KeepAliveHandler, in_thread
 
 from . import create_app
 from .fixture import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
@@ -39,17 +37,8 @@ class QuietHandler(KeepAliveHandler):
 def running_sandbox(database: str | Path, *, controls: bool = True, **config: Any) -> Iterator[str]:
     """Serve a sandbox with a fresh database; yield its base URL (no trailing slash)."""
     app = create_app({"DATABASE": str(database), "CONTROLS": controls, **config})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(
-        target=server.serve_forever, args=(0.05,), name="sandbox", daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with in_thread(app, name="sandbox", request_handler=QuietHandler) as url:
+        yield url
 
 
 @dataclass

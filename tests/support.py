@@ -4,16 +4,13 @@ what the app answers. Imported as `tests.support`; fixtures live in conftest.py.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import make_server
-
 from sandbox.fixture import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 from sandbox.testing import SandboxClient as Sandbox
+from tooling.devserver import in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = DEFAULT_SECRET_KEY
@@ -48,14 +45,6 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-@contextmanager
-def served(app: Any) -> Iterator[str]:
+def served(app: Any) -> AbstractContextManager[str]:
     """Serve a Flask app over real HTTP on a free loopback port, threaded; yield its URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    return in_thread(app)

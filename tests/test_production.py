@@ -37,6 +37,17 @@ def production(tmp_path, **config) -> dict:
     }
 
 
+def production_on(sandbox, tmp_path, **config) -> dict:
+    """A production deployment whose Spotzee is the test sandbox (its keys, its address)."""
+    return production(
+        tmp_path,
+        SPOTZEE_API_BASE=sandbox.api,
+        SPOTZEE_SECRET_KEY=SECRET_KEY,
+        SPOTZEE_PUBLISHABLE_KEY=PUBLISHABLE_KEY,
+        **config,
+    )
+
+
 # -- demo things only in the demo ---------------------------------------------------------
 
 
@@ -138,14 +149,7 @@ def test_the_servers_refuse_in_one_sentence_without_a_traceback(tmp_path, comman
 
 
 def test_customers_are_added_listed_signed_out_and_removed(tmp_path, sandbox) -> None:
-    app = create_app(
-        production(
-            tmp_path,
-            SPOTZEE_API_BASE=sandbox.api,
-            SPOTZEE_SECRET_KEY=SECRET_KEY,
-            SPOTZEE_PUBLISHABLE_KEY=PUBLISHABLE_KEY,
-        )
-    )
+    app = create_app(production_on(sandbox, tmp_path))
     cli = app.test_cli_runner()
     added = cli.invoke(
         args=["customers", "add", "jane@brand.example", "--external-id", JANE, "--name", "Jane"],
@@ -209,13 +213,7 @@ def brand_identify(request) -> Customer | None:
 
 def test_a_brand_can_bring_its_own_sign_in(tmp_path, sandbox) -> None:
     app = create_app(
-        production(
-            tmp_path,
-            SPOTZEE_API_BASE=sandbox.api,
-            SPOTZEE_SECRET_KEY=SECRET_KEY,
-            SPOTZEE_PUBLISHABLE_KEY=PUBLISHABLE_KEY,
-            SIGN_IN_URL="https://www.brand.example/account/sign-in",
-        ),
+        production_on(sandbox, tmp_path, SIGN_IN_URL="https://www.brand.example/account/sign-in"),
         identify=brand_identify,
     )
     client = app.test_client()

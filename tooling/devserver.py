@@ -12,6 +12,10 @@ import logging
 import signal
 import socket
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -65,6 +69,23 @@ def serve(app: Flask, *, name: str, host: str, port: int, port_variable: str) ->
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         server.server_close()
         log.info("%s stopped", name)
+
+
+@contextmanager
+def in_thread(
+    app: Any, *, name: str = "server", request_handler: type[WSGIRequestHandler] = KeepAliveHandler
+) -> Iterator[str]:
+    """Serve a WSGI app over real HTTP on a free loopback port, on threads of this process
+    (for tests); yield its URL (no trailing slash)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=request_handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
