@@ -52,7 +52,7 @@ extract: runtime
 # New and changed words into every .po file, to translate (a test fails until they are).
 update-catalogues: extract
 	@$(VENV)/bin/pybabel -q update -i translations/messages.pot -d translations \
-		--no-location --no-fuzzy-matching --width 100
+		--no-fuzzy-matching --width 100
 
 # htmx is fetched with npm pack and checked against tooling/vendor.sha256; never committed.
 vendor: runtime

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import tomllib
 from pathlib import Path
@@ -22,6 +23,8 @@ from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 from limits import parse
+
+from frontend import Catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_API_BASE = "http://127.0.0.1:8025/api/client"
@@ -196,15 +199,17 @@ def check(config: dict[str, Any], secret_key: str | None) -> None:
         raise ConfigurationError("TRUSTED_PROXY_HOPS must be 0 or more.")
     for name in ("BRAND_LOGO_URL", "BRAND_STYLESHEET_URL", "BRAND_SUPPORT_URL"):
         url = config.get(name)
-        if url and not (is_https(url) or (url.startswith("/") and not url.startswith("//"))):
+        try:
+            if url:
+                brand_origin(url)
+        except ValueError as error:
             raise ConfigurationError(
-                f"{name}={url!r} must be an https:// address or a path on this site."
-            )
+                f"{name}={url!r} must be an https:// address or a path on this site ({error})."
+            ) from None
     words = config.get("BRAND_CATALOGUE")
     if words:
         try:
-            with open(words, "rb") as file:
-                tomllib.load(file)
+            Catalogue.load(words)
         except OSError as error:
             raise ConfigurationError(
                 f"BRAND_CATALOGUE={words!r} cannot be read ({error.strerror})."
@@ -213,11 +218,38 @@ def check(config: dict[str, Any], secret_key: str | None) -> None:
             raise ConfigurationError(
                 f"BRAND_CATALOGUE={words!r} is not valid TOML ({error})."
             ) from None
+        except ValueError as error:
+            raise ConfigurationError(
+                f"BRAND_CATALOGUE={words!r} is not a catalogue of words: {error}."
+            ) from None
 
 
-def is_https(url: str) -> bool:
+HOST_NAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
+
+
+def brand_origin(url: str) -> str | None:
+    """The origin a brand's URL is served from, as the Content-Security-Policy names it
+    (None for a path on this site). Anything but a plain https address or a same-site path
+    is a ValueError: the origin goes into a header, and must never widen or break it."""
+    if any(c.isspace() or c == "\\" or not c.isprintable() for c in url):
+        raise ValueError("no spaces, backslashes or control characters")
+    if url.startswith("/"):
+        if url.startswith("//"):
+            raise ValueError("// starts another site's address")
+        return None
     parts = urlsplit(url)
-    return parts.scheme == "https" and bool(parts.hostname) and "\\" not in url
+    if parts.scheme != "https":
+        raise ValueError("https only")
+    if "@" in parts.netloc:
+        raise ValueError("no user name or password")
+    try:
+        port = parts.port
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        raise ValueError("not a valid host and port") from None
+    if parts.netloc.endswith(":") or not HOST_NAME.fullmatch(host):
+        raise ValueError("not a valid host and port")
+    return f"https://{host}" + (f":{port}" if port not in (None, 443) else "")
 
 
 def is_loopback(url: str) -> bool:

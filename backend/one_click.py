@@ -19,7 +19,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request
 
 from frontend import Change, words_for
-from spotzee import ContactNotFound, SecretClient, SpotzeeError, SubscriptionState
+from spotzee import (
+    ContactNotFound,
+    ContactSubscription,
+    SecretClient,
+    SpotzeeError,
+    SubscriptionState,
+)
 
 from . import compression, consent, links
 from .extensions import csrf
@@ -34,14 +40,15 @@ def secret_client() -> SecretClient:
     return current_app.extensions["spotzee"]
 
 
-def subscription(grant: links.Grant) -> tuple[str, SubscriptionState] | None:
-    """The type's name and the contact's state on it now (None: no such type)."""
+def subscription(grant: links.Grant) -> ContactSubscription | None:
+    """The contact's state on the link's type now (None: no such type)."""
     states = secret_client().list_contact_subscriptions(grant.external_id)
-    found = next((s for s in states if s.subscription_id == grant.subscription_id), None)
-    if found is None:
-        return None
-    # Named as the preference page names it, in the customer's language.
-    return words_for(found.subscription_id).name or found.name, found.state
+    return next((s for s in states if s.subscription_id == grant.subscription_id), None)
+
+
+def shown_name(found: ContactSubscription) -> str:
+    """Named as the preference page names it, in the customer's language."""
+    return words_for(found.subscription_id).name or found.name
 
 
 def preference_link(grant: links.Grant) -> str:
@@ -62,7 +69,7 @@ def one_click(signed: str) -> Any:
     found = subscription(grant)
     if found is None:
         abort(404)
-    name, state = found
+    name, state = shown_name(found), found.state
     if request.method != "POST":
         return render_template(
             "one_click.html", name=name, done=False, preferences=preference_link(grant)
@@ -82,7 +89,7 @@ def one_click(signed: str) -> Any:
                 [
                     Change(
                         grant.subscription_id,  # type: ignore[arg-type]
-                        name,
+                        found.name,  # Spotzee's name, as the page's changes record it
                         state,
                         SubscriptionState.UNSUBSCRIBED,
                         "one-click",

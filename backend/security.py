@@ -6,10 +6,10 @@ htmx is configured with allowEval false and includeIndicatorStyles false.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
+
+from .config import brand_origin
 
 
 def content_security_policy(*, styles: tuple[str, ...] = (), images: tuple[str, ...] = ()) -> str:
@@ -32,11 +32,10 @@ def content_security_policy(*, styles: tuple[str, ...] = (), images: tuple[str, 
 
 
 def origin(url: str | None) -> tuple[str, ...]:
-    """The origin an absolute https URL is served from; nothing for a path on this site."""
-    if not url or url.startswith("/"):
-        return ()
-    parts = urlsplit(url)
-    return (f"{parts.scheme}://{parts.netloc}",)
+    """The origin a brand URL is served from; nothing for a path on this site (the
+    configuration check has refused anything else)."""
+    found = brand_origin(url) if url else None
+    return (found,) if found else ()
 
 
 HEADERS = {

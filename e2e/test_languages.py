@@ -13,11 +13,17 @@ from e2e.support import TIPS, sign_in, status, switch
 # language: (its name in the menu, the heading's start, "In-app tips", "… subscribed")
 SPOKEN = {
     "en": ("English", "Hi Jane, choose", TIPS, f"{TIPS}: subscribed"),
-    "es": ("Español", "Hola, Jane: elige", "Consejos en la app", "Consejos en la app: suscrito"),
+    "es": (
+        "Español", "Hola, Jane: elige", "Consejos en la app",
+        "Consejos en la app: suscripción activada",
+    ),
     "de": ("Deutsch", "Hallo Jane, wählen", "Tipps in der App", "Tipps in der App: abonniert"),
-    "fr": ("Français", "Bonjour Jane", "Astuces dans l'appli", "Astuces dans l'appli : abonné"),
+    "fr": (
+        "Français", "Bonjour Jane", "Astuces dans l'appli",
+        "Astuces dans l'appli : abonnement activé",
+    ),
     "ar": ("العربية", "مرحبًا Jane", "نصائح داخل التطبيق", "نصائح داخل التطبيق: تم الاشتراك"),
-}
+}  # fmt: skip
 
 
 # The menu's name in each language; the page starts in English (Jane's locale is en-AU).
@@ -62,6 +68,20 @@ def test_arabic_mirrors_and_is_accessible(page: Page, base_url: str, sandbox) ->
     assert switch(page, "نصائح داخل التطبيق").bounding_box()["x"] < label["x"]
     results = Axe().run(page)
     assert results.violations_count == 0, results.generate_report()
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.parametrize("width", [320, 400, 1024])
+def test_the_open_language_menu_stays_on_screen(
+    page: Page, base_url: str, sandbox, language, width
+):
+    page.set_viewport_size({"width": width, "height": 640})
+    sign_in(page, base_url)  # the header with Sign out in it, which wraps on a phone
+    page.goto(f"{base_url}/language/{language}?next=/preferences")
+    page.locator(".languages summary").click()
+    for link in page.locator(".languages nav a").all():
+        box = link.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (link, box)
 
 
 @pytest.mark.parametrize("scripting", ["enabled", "disabled"])

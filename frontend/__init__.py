@@ -27,11 +27,11 @@ from spotzee import (
     SubscriptionState,
 )
 
-from .brand import words_for
+from .brand import Catalogue, words_for
 
 bp = Blueprint("frontend", __name__)
 
-__all__ = ["words_for"]
+__all__ = ["Catalogue", "words_for"]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The brand's own words, from a small catalogue file (BRAND_CATALOGUE, TOML): for each
 subscription type and language a description and an optional "what and how often" line
 (and a name, where Spotzee's is in another language), the note on what always arrives, and
-the pages' meta description. Anything missing in a language falls back to English, then to
-nothing: a type with no entry shows just its name.
+the pages' meta description. A language with no entry falls back to the English entry, then
+to nothing: a type with no entry shows just its name.
 """
 
 from __future__ import annotations
@@ -25,8 +25,12 @@ class Words:
     frequency: str | None = None
 
 
+FIELDS = frozenset({"name", "description", "frequency"})
+
+
 class Catalogue:
     def __init__(self, data: dict[str, Any]) -> None:
+        check_shape(data)
         self._data = data
 
     @classmethod
@@ -60,6 +64,37 @@ class Catalogue:
     def meta_description(self, language: str) -> str | None:
         text = self._in(self._data.get("meta"), language)
         return text if isinstance(text, str) else None
+
+
+def check_shape(data: dict[str, Any]) -> None:
+    """A ValueError naming the first entry that is not what the catalogue holds, so that a
+    mistake stops the app at start rather than failing on every page."""
+
+    def texts(table: Any, where: str, keys: frozenset[str] | None = None) -> None:
+        if not isinstance(table, dict):
+            raise ValueError(f"{where} must be a table")
+        for key, value in table.items():
+            if keys is not None and key not in keys:
+                raise ValueError(f"{where}.{key} is not one of {', '.join(sorted(keys))}")
+            if not isinstance(value, str):
+                raise ValueError(f"{where}.{key} must be text")
+
+    for key in data:
+        if key not in ("always", "meta", "subscriptions"):
+            raise ValueError(f"{key} is not always, meta or subscriptions")
+    for key in ("always", "meta"):
+        if key in data:
+            texts(data[key], key)
+    types = data.get("subscriptions", {})
+    if not isinstance(types, dict):
+        raise ValueError("subscriptions must be a table")
+    for type_id, languages in types.items():
+        if not (type_id.isascii() and type_id.isdecimal()):
+            raise ValueError(f"subscriptions.{type_id}: a subscription type id is a number")
+        if not isinstance(languages, dict):
+            raise ValueError(f"subscriptions.{type_id} must be a table")
+        for language, words in languages.items():
+            texts(words, f"subscriptions.{type_id}.{language}", FIELDS)
 
 
 def init_app(app: Flask) -> None:

@@ -80,7 +80,7 @@ HTTP_FAILURES = {
     429: Failure(429, "too_many_requests", _l("Too many attempts"),
                  _l("Please wait a minute before trying again."), headers={"Retry-After": "60"}),
     500: Failure(500, "internal_error", _l("Something went wrong"),
-                 _l("We've been told about it. Your preferences are unchanged.")),
+                 _l("We've been told about it. Reload the page to see what is saved.")),
 }  # fmt: skip
 SESSION_CHANGED = Failure(
     403,

@@ -10,10 +10,12 @@ Spotzee, UTC until it is known. Arabic is written right to left.
 from __future__ import annotations
 
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, Response, abort, redirect, request, session
+import pytz
+from flask import Flask, Response, abort, current_app, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from spotzee import Contact
 
@@ -30,6 +32,7 @@ LANGUAGES = {
 }
 RIGHT_TO_LEFT = frozenset({"ar"})
 COOKIE = "lang"
+SESSION_KEY = "contact_place"  # {"for": external_id, "locale": …, "timezone": …}
 ONE_YEAR = 365 * 24 * 3600
 
 babel = Babel()
@@ -47,26 +50,60 @@ def select_locale() -> str:
     chosen = language_of(request.cookies.get(COOKIE))
     if chosen:
         return chosen
-    contact = language_of(session.get("contact_locale"))
+    contact = language_of(remembered().get("locale"))
     if contact:
         return contact
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    # In the browser's order of preference, the first we speak: "fr-CA, en;q=0.5" is
+    # French (Werkzeug's best_match would prefer the exact "en" at any weight).
+    for tag, _quality in request.accept_languages:
+        spoken = language_of(tag)
+        if spoken:
+            return spoken
+    return "en"
 
 
 def select_timezone() -> str:
-    zone = session.get("contact_timezone")
-    try:
-        return str(ZoneInfo(zone)) if isinstance(zone, str) else "UTC"
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
+    """The contact's timezone, if it is one Babel can use (pytz's list, which lacks some
+    names the system's zoneinfo has, such as posix/…); otherwise UTC."""
+    zone = remembered().get("timezone")
+    return zone if isinstance(zone, str) and zone in pytz.all_timezones_set else "UTC"
+
+
+def remembered() -> dict[str, str]:
+    """The current contact's locale and timezone as the page last read them from Spotzee:
+    only if they are this contact's (a link opened in a signed-in browser is another)."""
+    entry = session.get(SESSION_KEY)
+    contact = getattr(current_user, "external_id", None)
+    if isinstance(entry, dict) and contact is not None and entry.get("for") == contact:
+        return entry
+    return {}
 
 
 def remember_contact(contact: Contact) -> None:
     """Keep the contact's language and timezone for this session's later answers (the
-    htmx fragments), writing the session only when they change."""
-    for key, value in (("contact_locale", contact.locale), ("contact_timezone", contact.timezone)):
-        if value and session.get(key) != value:
-            session[key] = value
+    htmx fragments), writing the session only when they change (or are cleared)."""
+    entry = {"for": contact.external_id}
+    entry.update(
+        {k: v for k, v in (("locale", contact.locale), ("timezone", contact.timezone)) if v}
+    )
+    if session.get(SESSION_KEY) != entry:
+        session[SESSION_KEY] = entry
+
+
+def language_return() -> str:
+    """Where the language menu comes back to: this page; for an answer to a form (a POST,
+    which a link cannot repeat), the page at this address if there is one, else the
+    preference page the form belongs to (a preference link's own, on a link)."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    try:
+        current_app.url_map.bind("").match(request.path, method="GET")
+        return request.path
+    except HTTPException:
+        signed = (request.view_args or {}).get("signed")
+        if signed and request.path.startswith("/p/"):
+            return url_for("frontend.link_page", signed=signed)
+        return url_for("frontend.page")
 
 
 def direction() -> str:
@@ -93,7 +130,10 @@ def init_app(app: Flask) -> None:
         default_translation_directories=str(ROOT / "translations"),
     )
     app.jinja_env.globals.update(
-        languages=LANGUAGES, text_direction=direction, get_locale=get_locale
+        languages=LANGUAGES,
+        text_direction=direction,
+        get_locale=get_locale,
+        language_return=language_return,
     )
 
     @app.after_request

@@ -209,6 +209,17 @@ def test_a_one_click_post_unsubscribes_once_and_a_repeat_changes_nothing_more(li
     assert [(r.subscription_id, r.source) for r in records] == [(7, "one-click")]
 
 
+def test_one_click_speaks_the_customers_language_but_records_spotzees_name(linked) -> None:
+    answer = fresh_client(linked).post(
+        one_click_path(),
+        data={"List-Unsubscribe": "One-Click"},
+        headers={"Accept-Language": "es"},
+    )
+    assert "Boletín semanal" in answer.get_data(as_text=True)
+    [record] = linked.app.extensions["consent"].recent(JANE)
+    assert record.name == "Weekly newsletter"
+
+
 def test_a_mail_clients_retry_is_the_same_operation_to_spotzee(linked) -> None:
     linked.sandbox.fault(method="PATCH", path="/subscriptions$", after=True, drop=True)
     mail_client = fresh_client(linked)

@@ -8,12 +8,20 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import pytest
 from babel.dates import get_month_names
 from babel.messages.pofile import read_po
 
-from tests.support import ROOT
+from backend.links import email_links
+from tests.support import OMAR, ROOT
+
+
+@pytest.fixture
+def linked(make_web):
+    return make_web(LINK_SECRET_KEY="k" * 32)
+
 
 LANGUAGES = ("es", "de", "fr", "ar")
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
@@ -149,6 +157,18 @@ def test_the_customers_choice_beats_the_contacts_locale_and_the_browser(web) -> 
     assert "Tipps in der App: abonniert" in change.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("accept", "lang"),
+    [("fr-CA,en;q=0.5", "fr"), ("es-419,en;q=0.9", "es"), ("en-GB,ar;q=0.5", "en"),
+     ("pt-BR,de;q=0.8,en;q=0.5", "de"), ("*", "en")],
+)  # fmt: skip
+def test_the_browsers_first_choice_we_speak_wins_not_an_exact_match_lower_down(
+    web, accept, lang
+) -> None:
+    html = web.client.get("/login", headers={"Accept-Language": accept}).get_data(as_text=True)
+    assert f'<html lang="{lang}"' in html
+
+
 def test_the_contacts_locale_beats_the_browser(web) -> None:
     web.sandbox.call(
         "POST", "/users/batch", json=[{"external_id": "cust-9f4b21", "locale": "es-MX"}]
@@ -167,6 +187,26 @@ def test_the_language_menu_only_goes_back_to_this_site(web, target) -> None:
 def test_pages_say_they_vary_by_language(web, path) -> None:
     vary = web.client.get(path).headers.get("Vary", "")
     assert {"Accept-Language", "Cookie"} <= {v.strip() for v in vary.split(",")}
+
+
+def menu_returns_to(html: str) -> set[str]:
+    return {
+        unquote(n).replace("&amp;", "&")
+        for n in re.findall(r'href="/language/\w+\?next=([^"]+)"', html)
+    }
+
+
+def test_the_menu_on_an_answer_to_a_form_returns_to_a_page_not_the_forms_address(web) -> None:
+    web.sign_in()
+    asked = web.client.post(  # "unsubscribe from everything" without JavaScript: a page
+        "/preferences/unsubscribe/all",
+        data={"csrf_token": web.csrf(), "subscription_id": "7", "state_7": "1"},
+    )
+    assert asked.status_code == 200 and menu_returns_to(asked.get_data(as_text=True)) == {
+        "/preferences"
+    }
+    refused = web.client.post("/login", data={"email": "x@example.com", "password": "x"})
+    assert menu_returns_to(refused.get_data(as_text=True)) == {"/login"}
 
 
 def test_an_unknown_language_is_a_404(web) -> None:
@@ -200,7 +240,39 @@ def test_recent_changes_are_dated_in_the_customers_language_and_timezone(web) ->
     french_month = get_month_names("abbreviated", locale="fr")[sydney.month]
     assert french_month in shown
     # Named as the brand names the type in French, though it was made in English.
-    assert "Astuces dans l&#39;appli : abonné" in html
+    assert "Astuces dans l&#39;appli : abonnement activé" in html
+
+
+@pytest.mark.parametrize("zone", ["posix/Europe/London", "right/UTC", "localtime", "Nowhere/X"])
+def test_a_timezone_babel_cannot_use_is_utc_not_a_broken_page(web, zone) -> None:
+    web.sandbox.call(
+        "POST", "/users/batch", json=[{"external_id": "cust-9f4b21", "timezone": zone}]
+    )
+    web.sign_in()
+    web.client.post(
+        "/preferences/subscriptions/21",
+        data={"previous_state": "0", "subscribed": "1", "csrf_token": web.csrf(),
+              "contact_token": web.sandbox.mint()},
+    )  # fmt: skip
+    page = web.client.get("/preferences")
+    assert page.status_code == 200 and "<time datetime=" in page.get_data(as_text=True)
+
+
+def test_a_link_to_another_contact_keeps_neither_ones_language_for_the_other(linked) -> None:
+    linked.sandbox.call("POST", "/users/batch", json=[{"external_id": OMAR, "locale": "de-DE"}])
+    linked.sign_in()  # Jane, en-AU
+    assert heading(linked.client.get("/preferences").get_data(as_text=True)).startswith("Hi")
+    omars = email_links(OMAR, base_url="http://localhost", secret_key="k" * 32).preferences
+    his = linked.client.get(omars.removeprefix("http://localhost")).get_data(as_text=True)
+    assert '<html lang="de"' in his
+    # Jane's answers are still in her language, not Omar's.
+    change = linked.client.post(
+        "/preferences/subscriptions/21",
+        data={"previous_state": "0", "subscribed": "1", "csrf_token": linked.csrf(),
+              "contact_token": linked.sandbox.mint()},
+        headers={"HX-Request": "true"},
+    )  # fmt: skip
+    assert "In-app tips: subscribed" in change.get_data(as_text=True)
 
 
 # -- the brand's words and look -----------------------------------------------------------
@@ -248,10 +320,17 @@ def test_the_brands_look_comes_from_configuration(make_web) -> None:
     assert html.index("css/app.css") < html.index("https://cdn.northwind.example/brand.css")
     assert '<a href="https://northwind.example/help">Need help?</a>' in html
     assert "· Northwind</title>" in html
+    assert "Acme" not in html  # the meta description names the brand too
     policy = page.headers["Content-Security-Policy"]
     assert "style-src 'self' https://cdn.northwind.example" in policy
     assert "img-src 'self' data: https://cdn.northwind.example" in policy
     assert "script-src 'self';" in policy  # nothing else widens
+
+
+def test_a_brand_host_in_unicode_is_named_as_browsers_ask_for_it(make_web) -> None:
+    web = make_web(BRAND_LOGO_URL="https://bücher.example:8443/logo.svg")
+    policy = web.client.get("/login").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://xn--bcher-kva.example:8443;" in policy
 
 
 def test_without_brand_hosts_the_policy_stays_same_origin(web) -> None:

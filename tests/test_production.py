@@ -91,6 +91,12 @@ def test_the_demo_shows_its_sign_ins_and_their_password(web) -> None:
         ({"BRAND_LOGO_URL": "http://cdn.example/logo.svg"}, "BRAND_LOGO_URL='http://"),
         ({"BRAND_STYLESHEET_URL": "//cdn.example/a.css"}, "BRAND_STYLESHEET_URL='//"),
         ({"BRAND_SUPPORT_URL": "javascript:alert(1)"}, "BRAND_SUPPORT_URL='javascript:"),
+        ({"BRAND_SUPPORT_URL": "/\\evil.example/help"}, "BRAND_SUPPORT_URL="),
+        ({"BRAND_LOGO_URL": "https://user:pw@cdn.example/l.svg"}, "no user name or password"),
+        ({"BRAND_LOGO_URL": "https://*/l.svg"}, "not a valid host"),
+        ({"BRAND_LOGO_URL": "https://cdn.example:/l.svg"}, "not a valid host"),
+        ({"BRAND_STYLESHEET_URL": "https://cdn.example 'unsafe-inline'/a.css"}, "no spaces"),
+        ({"BRAND_STYLESHEET_URL": "https://x;script-src:443/a.css"}, "not a valid host"),
         ({"BRAND_CATALOGUE": "/nowhere/words.toml"}, "BRAND_CATALOGUE='/nowhere/words.toml'"),
     ],
 )
@@ -328,3 +334,21 @@ def test_a_brand_catalogue_that_is_not_toml_is_refused_naming_it(tmp_path) -> No
     words.write_text("[subscriptions.7.en\ndescription = 'unclosed'\n")
     with pytest.raises(ConfigurationError, match=r"BRAND_CATALOGUE=.* is not valid TOML"):
         create_app(production(tmp_path, BRAND_CATALOGUE=str(words)))
+
+
+@pytest.mark.parametrize(
+    ("words", "says"),
+    [
+        ('subscriptions = "x"', "subscriptions must be a table"),
+        ("[subscriptions.seven.en]\nname = 'x'", "a subscription type id is a number"),
+        ("[subscriptions.7.en]\ndescripton = 'x'", "subscriptions.7.en.descripton is not one of"),
+        ("[subscriptions.7.en]\nname = 7", "subscriptions.7.en.name must be text"),
+        ("[always]\nen = ['x']", "always.en must be text"),
+        ("[footer]\nen = 'x'", "footer is not always, meta or subscriptions"),
+    ],
+)
+def test_a_brand_catalogue_of_the_wrong_shape_is_refused_at_start(tmp_path, words, says):
+    catalogue = tmp_path / "words.toml"
+    catalogue.write_text(words)
+    with pytest.raises(ConfigurationError, match=says):
+        create_app(production(tmp_path, BRAND_CATALOGUE=str(catalogue)))
