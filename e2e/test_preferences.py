@@ -186,7 +186,10 @@ def test_a_keyboard_alone_signs_in_changes_and_unsubscribes(
     page: Page, base_url: str, sandbox
 ) -> None:
     page.goto(f"{base_url}/preferences")
-    page.keyboard.type("jane@example.com")  # the email field has focus on arrival
+    # The email field has focus on arrival (autofocus lands with the first frame drawn,
+    # which on a busy machine can come after the load event).
+    expect(page.get_by_label("Email")).to_be_focused()
+    page.keyboard.type("jane@example.com")
     page.keyboard.press("Tab")
     page.keyboard.type("demo")
     page.keyboard.press("Enter")
