@@ -1,6 +1,6 @@
 """Paths that used to break, each tried as a customer would meet it: another tab, the Enter
 key, htmx that never loaded, Spotzee hanging, an answer lost after the change was made, and
-Spotzee killed mid-change. Nothing is lost and nothing is shown falsely."""
+Spotzee gone mid-change. Nothing is lost and nothing is shown falsely."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def test_with_htmx_there_are_no_save_buttons(signed_in: Page) -> None:
     expect(signed_in.get_by_text("Each change is saved as you make it.")).to_be_visible()
 
 
-# -- Spotzee slow, answers lost, Spotzee killed -----------------------------------------
+# -- Spotzee slow, answers lost, Spotzee gone -------------------------------------------
 
 
 def test_spotzee_hanging_gets_the_honest_page_within_the_deadline(
@@ -130,26 +130,23 @@ def test_a_change_made_but_answered_too_late_is_shown_saved(signed_in: Page, san
     assert sandbox.states()[15] == 1
 
 
-def test_spotzee_killed_mid_change_is_neither_saved_nor_not_saved(
-    signed_in: Page, base_url: str, sandbox, stack
-) -> None:
+def test_spotzee_gone_mid_change_is_neither_saved_nor_not_saved(signed_in: Page, sandbox) -> None:
+    """As if Spotzee's process died with the change in hand: the change is held, then its
+    connection closes unanswered, and so does every connection after it, the app's reads
+    included, until Spotzee is back."""
     page = signed_in
-    spotzee = stack[0]
-    sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=3000)
+    sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=1000, drop=True)
+    sandbox.fault(path="/api/client/", drop=True, count=1000)
     switch(page, PUSH).click()
     expect(switch(page, PUSH)).to_have_attribute("aria-busy", "true")
-    spotzee.kill()
-    try:
-        expect(status(page)).to_contain_text(
-            f"{PUSH}: We couldn't confirm whether it was saved", timeout=15_000
-        )
-        expect(status(page)).not_to_contain_text("not saved")
-        expect(page.get_by_role("button", name="Try again")).to_be_visible()
-    finally:
-        spotzee.start(quiet=True)
-        spotzee.wait_ready()
+    expect(status(page)).to_contain_text(
+        f"{PUSH}: We couldn't confirm whether it was saved", timeout=15_000
+    )
+    expect(status(page)).not_to_contain_text("not saved")
+    expect(page.get_by_role("button", name="Try again")).to_be_visible()
+    sandbox.control("DELETE", "faults")  # Spotzee is back
     page.reload()
-    # Killed before the change was made: the page shows what Spotzee has, which is the truth.
+    # Gone before the change was made: the page shows what Spotzee has, which is the truth.
     expect(switch(page, PUSH)).not_to_be_checked()
     assert sandbox.states()[15] == 0
 
