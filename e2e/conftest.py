@@ -8,7 +8,7 @@ customer); tests that need the sandbox's controls then say so and do not run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -98,12 +98,23 @@ def spotzee_states(stack: tuple[Service, Service] | None) -> Any:
     return client.states
 
 
-@pytest.fixture(autouse=True)
-def no_secret_reaches_the_browser(context: BrowserContext) -> Iterator[list[str]]:
-    """Across every journey: no response the browser receives contains the secret key."""
-    leaks = watch_for_secrets(context)
-    yield leaks
-    assert leaks == [], f"the secret key reached the browser in {leaks}"
+@pytest.fixture
+def new_context(
+    new_context: Callable[..., BrowserContext],
+) -> Iterator[Callable[..., BrowserContext]]:
+    """Every browser context a test opens, `page`'s included: pytest-playwright's, so that
+    a failure keeps its trace and screenshot, and watched: no response any of them
+    receives may contain the secret key."""
+    leaks: list[list[str]] = []
+
+    def watched(**options: Any) -> BrowserContext:
+        context = new_context(**options)
+        leaks.append(watch_for_secrets(context))
+        return context
+
+    yield watched
+    leaked = [url for found in leaks for url in found]
+    assert leaked == [], f"the secret key reached the browser in {leaked}"
 
 
 @pytest.fixture

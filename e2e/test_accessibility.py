@@ -85,8 +85,8 @@ def test_error_pages(page: Page, base_url: str, sandbox, scheme) -> None:
     assert_accessible(page, f"503 ({scheme})")
 
 
-def test_confirmation_page_without_javascript(browser, base_url: str, sandbox) -> None:
-    context = browser.new_context(java_script_enabled=False)
+def test_confirmation_page_without_javascript(new_context, base_url: str, sandbox) -> None:
+    context = new_context(java_script_enabled=False)
     page = context.new_page()
     sign_in(page, base_url)
     page.get_by_role("button", name="Unsubscribe from all email").click()
@@ -94,12 +94,11 @@ def test_confirmation_page_without_javascript(browser, base_url: str, sandbox) -
     context.close()
     # axe needs JavaScript to run: reach the same page with it on, by a native submit
     # (form.submit() fires no submit event, so htmx leaves it alone).
-    page2 = browser.new_page()
+    page2 = new_context().new_page()
     sign_in(page2, base_url)
     page2.evaluate("() => document.querySelector('#unsubscribe-email').submit()")
     expect(page2.get_by_role("heading", level=1)).to_have_text("Unsubscribe from all email?")
     assert_accessible(page2, "confirmation")
-    page2.close()
 
 
 def test_the_page_works_at_200_percent_zoom(page: Page, base_url: str, sandbox) -> None:

@@ -4,7 +4,7 @@ stack. They leave the customer's preferences as they found them."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from e2e.support import CUSTOMERS, answer_dialog, sign_in
 
@@ -85,10 +85,9 @@ def test_signing_out_and_in_again_shows_the_same_state(page: Page, base_url: str
 
 
 def test_one_customer_never_sees_or_changes_anothers_preferences(
-    browser: Browser, base_url: str
+    new_context, base_url: str
 ) -> None:
-    main_context, other_context = browser.new_context(), browser.new_context()
-    main, other = main_context.new_page(), other_context.new_page()
+    main, other = new_context().new_page(), new_context().new_page()
     sign_in(main, base_url, "main")
     sign_in(other, base_url, "other")
     assert CUSTOMERS["main"][0] not in other.content()
@@ -100,5 +99,3 @@ def test_one_customer_never_sees_or_changes_anothers_preferences(
     main.reload()
     assert switches(main) == main_before
     set_switch(other, first, other_before[first])
-    main_context.close()
-    other_context.close()

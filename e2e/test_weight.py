@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Request
+from playwright.sync_api import BrowserContext, Request
 
 BUDGET_BYTES = 80 * 1024
 COUNTED = ("document", "stylesheet", "script")
 
 
-def signed_in_context(browser: Browser, base_url: str):
+def signed_in_context(new_context, base_url: str) -> BrowserContext:
     """A browser with an empty cache, signed in without loading any page."""
-    context = browser.new_context()
+    context = new_context()
     login = context.request.get(f"{base_url}/login").text()
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
     signed = context.request.post(
@@ -26,9 +26,9 @@ def signed_in_context(browser: Browser, base_url: str):
 
 
 def test_first_visit_is_light_and_a_repeat_visit_downloads_only_the_html(
-    browser: Browser, base_url: str, sandbox
+    new_context, base_url: str, sandbox
 ) -> None:
-    context = signed_in_context(browser, base_url)
+    context = signed_in_context(new_context, base_url)
     page = context.new_page()
     fetched: list[Request] = []
     page.on("requestfinished", lambda request: fetched.append(request))
