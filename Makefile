@@ -11,7 +11,7 @@ TOOLS := $(VENV)/.tools-$(HASH)
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || ls /usr/bin/chromium 2>/dev/null)
 REDIS_SERVER ?= $(shell command -v redis-server 2>/dev/null)
 
-.PHONY: demo test lint unit e2e screenshots bench setup runtime vendor \
+.PHONY: demo test lint unit e2e e2e-remote screenshots bench setup runtime vendor \
 	vendor-optional browser redis catalogues extract update-catalogues clean
 
 demo: runtime catalogues vendor-optional
@@ -96,6 +96,18 @@ unit: setup
 e2e: setup catalogues vendor browser
 	@CHROMIUM="$(CHROMIUM)" $(VENV)/bin/pytest e2e --browser chromium \
 		--tracing retain-on-failure --screenshot only-on-failure --output test-results
+
+# The browser suite against a deployment started elsewhere (not part of make test): set
+# E2E_BASE_URL, and E2E_SANDBOX_URL when it uses a sandbox with its controls on (see
+# e2e/README.md). A JUnit report in test-results/junit.xml; each failure's trace and
+# screenshot beside it.
+e2e-remote: setup browser
+	@test -n "$(E2E_BASE_URL)" || { echo "Set E2E_BASE_URL to the deployment to test" \
+		"(and E2E_SANDBOX_URL to its sandbox, if it has one): see e2e/README.md."; exit 2; }
+	@CHROMIUM="$(CHROMIUM)" $(VENV)/bin/pytest e2e --browser chromium \
+		--base-url "$(E2E_BASE_URL)" $(if $(E2E_SANDBOX_URL),--sandbox-url "$(E2E_SANDBOX_URL)") \
+		--tracing retain-on-failure --screenshot only-on-failure --output test-results \
+		--junitxml test-results/junit.xml
 
 # Benchmarks (not part of `make test`): prints a table, writes bench/results.json.
 bench: setup catalogues vendor browser redis

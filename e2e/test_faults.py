@@ -5,57 +5,59 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from e2e.support import patches
-
-PUSH = "Order updates by push"
+from e2e.support import GIVING_UP_MS, one_off, patches, subscriptions, switch
 
 
 def test_a_refused_change_shows_the_truth_and_can_be_tried_again(signed_in: Page, sandbox) -> None:
     """429: Spotzee's verdict that it did nothing. The switch goes back; Try again works."""
     page = signed_in
+    off = one_off(page)
     sandbox.fault(method="PATCH", path="subscriptions/me", status=429)
-    page.get_by_role("switch", name=PUSH).click()
-    expect(page.locator("#status")).to_contain_text(f"{PUSH}: not saved")
+    switch(page, off).click()
+    expect(page.locator("#status")).to_contain_text(f"{off.name}: not saved")
     expect(page.locator("#status")).to_contain_text("Please try again")
-    expect(page.get_by_role("switch", name=PUSH)).not_to_be_checked()
-    assert sandbox.states()[15] == 0
+    expect(switch(page, off)).not_to_be_checked()
+    assert sandbox.states()[off.id] == 0
     page.get_by_role("button", name="Try again").click()
-    expect(page.locator("#status")).to_have_text(f"{PUSH}: subscribed")
-    expect(page.get_by_role("switch", name=PUSH)).to_be_checked()
-    assert sandbox.states()[15] == 1
+    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed")
+    expect(switch(page, off)).to_be_checked()
+    assert sandbox.states()[off.id] == 1
 
 
 def test_two_seconds_of_latency_still_lands_and_the_switch_is_busy_meanwhile(
     signed_in: Page, sandbox
 ) -> None:
     page = signed_in
+    off = one_off(page)
     sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=2000)
-    page.get_by_role("switch", name=PUSH).click()
-    expect(page.get_by_role("switch", name=PUSH)).to_have_attribute("aria-busy", "true")
-    expect(page.locator("#status")).to_have_text(f"{PUSH}: subscribed", timeout=10_000)
-    expect(page.get_by_role("switch", name=PUSH)).to_be_checked()
-    assert sandbox.states()[15] == 1
+    switch(page, off).click()
+    expect(switch(page, off)).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed", timeout=10_000)
+    expect(switch(page, off)).to_be_checked()
+    assert sandbox.states()[off.id] == 1
 
 
 def test_a_busy_switch_ignores_more_clicks_and_sends_one_change(signed_in: Page, sandbox) -> None:
     page = signed_in
+    off = one_off(page)
     sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=800)
-    page.get_by_role("switch", name=PUSH).dblclick()
-    expect(page.get_by_role("switch", name=PUSH)).to_have_attribute("aria-busy", "true")
-    page.get_by_role("switch", name=PUSH).click(force=True)
-    expect(page.locator("#status")).to_have_text(f"{PUSH}: subscribed")
-    expect(page.get_by_role("switch", name=PUSH)).to_be_checked()
+    switch(page, off).dblclick()
+    expect(switch(page, off)).to_have_attribute("aria-busy", "true")
+    switch(page, off).click(force=True)
+    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed")
+    expect(switch(page, off)).to_be_checked()
     assert patches(sandbox) == [200]
-    assert sandbox.states()[15] == 1
+    assert sandbox.states()[off.id] == 1
 
 
 def test_a_passing_503_is_asked_again_and_the_change_lands(signed_in: Page, sandbox) -> None:
     """A 5xx may come after the change was made, so it is asked again with the same key."""
     page = signed_in
+    off = one_off(page)
     sandbox.fault(method="PATCH", path="subscriptions/me", status=503)
-    page.get_by_role("switch", name=PUSH).click()
-    expect(page.locator("#status")).to_have_text(f"{PUSH}: subscribed")
-    assert sandbox.states()[15] == 1
+    switch(page, off).click()
+    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed")
+    assert sandbox.states()[off.id] == 1
     assert patches(sandbox) == [503, 200]
 
 
@@ -63,24 +65,30 @@ def test_spotzee_down_for_the_change_shows_what_is_saved_and_claims_nothing(
     signed_in: Page, sandbox
 ) -> None:
     page = signed_in
+    off = one_off(page)
     sandbox.fault(method="PATCH", path="subscriptions/me", status=503, count=100)
-    page.get_by_role("switch", name=PUSH).click()
+    switch(page, off).click()
     expect(page.locator("#status")).to_contain_text(
-        f"{PUSH}: we couldn't confirm this change in time", timeout=10_000
+        f"{off.name}: we couldn't confirm this change in time", timeout=GIVING_UP_MS
     )
     expect(page.locator("#status")).not_to_contain_text("not saved")
-    expect(page.get_by_role("switch", name=PUSH)).not_to_be_checked()  # what Spotzee has
-    assert sandbox.states()[15] == 0
+    expect(switch(page, off)).not_to_be_checked()  # what Spotzee has
+    assert sandbox.states()[off.id] == 0
 
 
 def test_changes_made_quickly_are_answered_in_order(signed_in: Page, sandbox) -> None:
     """A slow first answer never lands on top of a newer one: changes wait their turn."""
     page = signed_in
+    first, second = subscriptions(page)[:2]
     sandbox.fault(method="PATCH", path="subscriptions/me", after=True, latency_ms=1500)
-    page.get_by_role("switch", name="Promotions by SMS").click()
-    page.get_by_role("switch", name=PUSH).click()
-    expect(page.locator("#status")).to_have_text(f"{PUSH}: subscribed", timeout=10_000)
+    switch(page, first).click()
+    switch(page, second).click()
+    # (Turning off a confirmed type says more after this: that the confirmation is gone.)
+    expect(page.locator("#status")).to_contain_text(
+        f"{second.name}: {'unsubscribed' if second.on else 'subscribed'}", timeout=10_000
+    )
     page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")
-    expect(page.get_by_role("switch", name="Promotions by SMS")).to_be_checked()
-    expect(page.get_by_role("switch", name=PUSH)).to_be_checked()
-    assert sandbox.states()[12] == 1 and sandbox.states()[15] == 1
+    expect(switch(page, first)).to_be_checked(checked=not first.on)
+    expect(switch(page, second)).to_be_checked(checked=not second.on)
+    saved = sandbox.states()
+    assert (saved[first.id] > 0, saved[second.id] > 0) == (not first.on, not second.on)

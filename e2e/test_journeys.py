@@ -1,16 +1,19 @@
 """Customer journeys that run against any deployment (`--base-url`) as well as the local
-stack. They leave the customer's preferences as they found them."""
+stack. The preferences they change are put back as found, pass or fail."""
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Browser, Page, expect
+from collections.abc import Callable
 
-from e2e.support import CUSTOMERS, answer_dialog, sign_in
+import pytest
+from playwright.sync_api import Page, expect
+
+from e2e.put_back import AsFound
+from e2e.support import CUSTOMERS, a_channel_with_something_on, answer_dialog, sign_in
 
 
 def switches(page: Page) -> dict[str, bool]:
-    """Every switch on the page: its accessible name and whether it is on."""
+    """Every switch on the page: its id and whether it is on."""
     result = {}
     for control in page.get_by_role("switch").all():
         result[control.get_attribute("id")] = control.is_checked()
@@ -34,7 +37,7 @@ def set_switch(page: Page, switch_id: str, on: bool) -> None:
     expect(page.locator(f"#{switch_id}")).to_be_checked(checked=on)
 
 
-def test_one_switch_of_each_channel_is_saved(page: Page, base_url: str, spotzee_states) -> None:
+def test_one_switch_of_each_channel_is_saved(page: Page, base_url: str, as_found: AsFound) -> None:
     sign_in(page, base_url)
     before = switches(page)
     chosen = channels(page)
@@ -45,35 +48,30 @@ def test_one_switch_of_each_channel_is_saved(page: Page, base_url: str, spotzee_
     after = switches(page)
     for switch_id in chosen:
         assert after[switch_id] is not before[switch_id], f"{switch_id} was not saved"
-    if spotzee_states is not None:  # and Spotzee itself says so
-        saved = spotzee_states()
-        for switch_id in chosen:
-            assert (saved[int(switch_id.split("-")[1])] in (1, 2)) is after[switch_id]
-    for switch_id in chosen:  # leave things as they were
-        set_switch(page, switch_id, before[switch_id])
+    saved = as_found.saved()  # and Spotzee itself says so
+    for switch_id in chosen:
+        assert (saved[int(switch_id.split("-")[1])] in (1, 2)) is after[switch_id]
 
 
-@pytest.mark.parametrize("button", ["Unsubscribe from all email", "Unsubscribe from everything"])
-def test_unsubscribe_from_all(page: Page, base_url: str, button: str) -> None:
+@pytest.mark.parametrize("scope", ["a channel", "everything"])
+def test_unsubscribe_from_all(page: Page, base_url: str, as_found: AsFound, scope: str) -> None:
     sign_in(page, base_url)
-    before = switches(page)
-    page.get_by_role("button", name=button).click()
+    if scope == "a channel":
+        channel = a_channel_with_something_on(page)
+        button, covered = channel.button, {f"switch-{s.id}" for s in channel.subscriptions}
+    else:
+        button, covered = "Unsubscribe from everything", set(switches(page))
+    page.get_by_role("button", name=button, exact=True).click()
     answer_dialog(page)
     expect(page.locator("#status")).to_contain_text(": unsubscribed")
     page.reload()
     after = switches(page)
-    scope = page.get_by_role("region", name="Email", exact=True) if "email" in button else page
-    controls = scope.get_by_role("switch").all()
-    assert controls
-    for control in controls:
-        assert after[control.get_attribute("id")] is False
-    for switch_id, on in before.items():
-        if on:
-            set_switch(page, switch_id, True)
-    assert switches(page) == before
+    assert covered and not any(after[switch_id] for switch_id in covered)
 
 
-def test_signing_out_and_in_again_shows_the_same_state(page: Page, base_url: str) -> None:
+def test_signing_out_and_in_again_shows_the_same_state(
+    page: Page, base_url: str, as_found: AsFound
+) -> None:
     sign_in(page, base_url)
     first = next(iter(switches(page)))
     before = switches(page)
@@ -83,14 +81,14 @@ def test_signing_out_and_in_again_shows_the_same_state(page: Page, base_url: str
     expect(page.get_by_role("status")).to_have_text("You've signed out.")
     sign_in(page, base_url)
     assert switches(page) == changed
-    set_switch(page, first, before[first])
 
 
 def test_one_customer_never_sees_or_changes_anothers_preferences(
-    browser: Browser, base_url: str
+    new_context, base_url: str, put_back: Callable[..., AsFound]
 ) -> None:
-    main_context, other_context = browser.new_context(), browser.new_context()
-    main, other = main_context.new_page(), other_context.new_page()
+    put_back("main")
+    put_back("other")
+    main, other = new_context().new_page(), new_context().new_page()
     sign_in(main, base_url, "main")
     sign_in(other, base_url, "other")
     assert CUSTOMERS["main"][0] not in other.content()
@@ -101,6 +99,3 @@ def test_one_customer_never_sees_or_changes_anothers_preferences(
     set_switch(other, first, not other_before[first])
     main.reload()
     assert switches(main) == main_before
-    set_switch(other, first, other_before[first])
-    main_context.close()
-    other_context.close()

@@ -3,7 +3,7 @@ DESIGN.md says, under a strict CSP."""
 
 from playwright.sync_api import Page, expect
 
-from e2e.support import answer_dialog, sign_in
+from e2e.support import answer_dialog, one_off, sign_in, status, switch
 
 
 def test_pages_without_switches_load_no_javascript(page: Page, base_url: str) -> None:
@@ -17,7 +17,7 @@ def test_pages_without_switches_load_no_javascript(page: Page, base_url: str) ->
 
 
 def test_the_preference_page_loads_htmx_configured_and_no_console_errors(
-    page: Page, base_url: str, sandbox, console_errors: list[str]
+    page: Page, base_url: str, console_errors: list[str]
 ) -> None:
     sign_in(page, base_url)
     page.wait_for_load_state("load")
@@ -42,12 +42,13 @@ def test_home_page_is_served_with_a_strict_content_security_policy(
 
 
 def test_no_page_logs_an_error_or_a_csp_violation(
-    page: Page, base_url: str, sandbox, console_errors: list[str]
+    page: Page, base_url: str, as_found, console_errors: list[str]
 ) -> None:
     page.goto(f"{base_url}/login")
     sign_in(page, base_url)
-    page.get_by_role("switch", name="In-app tips").click()
-    expect(page.locator("#status")).to_have_text("In-app tips: subscribed")
+    off = one_off(page)
+    switch(page, off).click()
+    expect(status(page)).to_have_text(f"{off.name}: subscribed")
     page.get_by_role("button", name="Unsubscribe from everything").click()
     answer_dialog(page)
     expect(page.locator("#status")).to_contain_text("Everything: unsubscribed")

@@ -5,30 +5,34 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Browser, Request
+from playwright.sync_api import BrowserContext, Request
+
+from e2e.support import CUSTOMERS
 
 BUDGET_BYTES = 80 * 1024
 COUNTED = ("document", "stylesheet", "script")
 
 
-def signed_in_context(browser: Browser, base_url: str):
+def signed_in_context(new_context, base_url: str) -> BrowserContext:
     """A browser with an empty cache, signed in without loading any page."""
-    context = browser.new_context()
+    context = new_context()
     login = context.request.get(f"{base_url}/login").text()
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    email, password = CUSTOMERS["main"]
     signed = context.request.post(
         f"{base_url}/login",
-        form={"email": "jane@example.com", "password": "demo", "csrf_token": csrf},
+        form={"email": email, "password": password, "csrf_token": csrf},
         max_redirects=0,
+        headers={"Referer": f"{base_url}/login"},
     )
     assert signed.status == 303
     return context
 
 
 def test_first_visit_is_light_and_a_repeat_visit_downloads_only_the_html(
-    browser: Browser, base_url: str, sandbox
+    new_context, base_url: str
 ) -> None:
-    context = signed_in_context(browser, base_url)
+    context = signed_in_context(new_context, base_url)
     page = context.new_page()
     fetched: list[Request] = []
     page.on("requestfinished", lambda request: fetched.append(request))
