@@ -18,6 +18,7 @@ import json
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -63,6 +64,24 @@ COLUMNS = (
 )
 
 
+def write_ahead_log(conn: sqlite3.Connection, *, seconds: float = 10) -> None:
+    """Put the database in write-ahead-log mode: each change is still on disk when its
+    commit returns (synchronous stays FULL), for one sync of the log instead of several.
+    The switch needs the database to itself, and SQLite answers "locked" at once rather
+    than waiting while another process (a second gunicorn worker starting) has it open:
+    so ask again for a while."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class ConsentRecord:
     """The append-only record in the app's SQLite database."""
 
@@ -72,9 +91,7 @@ class ConsentRecord:
         self._local = threading.local()
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with self._conn() as conn:
-            # Write-ahead logging: each change is still on disk when its commit returns
-            # (synchronous stays FULL), for one sync of the log instead of several.
-            conn.execute("PRAGMA journal_mode = WAL")
+            write_ahead_log(conn)
             conn.executescript(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:

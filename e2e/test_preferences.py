@@ -23,6 +23,22 @@ from e2e.support import (
 )
 
 
+def test_each_change_tops_the_recent_changes_at_once(signed_in: Page, as_found: AsFound) -> None:
+    page = signed_in
+    off = one_off(page)
+    lines = page.locator("#recent-list > li")
+    before = lines.count()
+    switch(page, off).click()
+    expect(lines.first).to_contain_text(f"{off.name}: subscribed")
+    switch(page, off).click()
+    expect(lines.first).to_contain_text(f"{off.name}: unsubscribed")
+    expect(lines.nth(1)).to_contain_text(f"{off.name}: subscribed")
+    expect(lines).to_have_count(before + 2)
+    expect(page.get_by_role("heading", name="Recent changes")).to_be_visible()
+    # However many there are, the latest ten are shown.
+    assert sum(line.is_visible() for line in lines.all()) == min(10, before + 2)
+
+
 def test_changing_a_switch_saves_it_in_spotzee(
     signed_in: Page, as_found: AsFound, spotzee, console_errors
 ) -> None:

@@ -75,6 +75,8 @@ class Applied:
 
     states: Sequence[ContactSubscription]
     confirmed: bool
+    # What went into the consent record: the lines the answer adds to "Recent changes".
+    recorded: Sequence[Change] = ()
 
 
 def from_htmx() -> bool:
@@ -117,21 +119,20 @@ def apply(
             pass
         raise
     now = {s.subscription_id: s for s in saved.states}
-    capabilities().record(
-        [
-            Change(
-                sub_id,
-                now[sub_id].name,
-                shown[sub_id],
-                now[sub_id].state,
-                how or source(),
-                saved.request_id,
-            )
-            for sub_id, _wanted in changes
-            if sub_id in now and sub_id in shown
-        ]
-    )
-    return Applied(saved.states, confirmed=True)
+    recorded = [
+        Change(
+            sub_id,
+            now[sub_id].name,
+            shown[sub_id],
+            now[sub_id].state,
+            how or source(),
+            saved.request_id,
+        )
+        for sub_id, _wanted in changes
+        if sub_id in now and sub_id in shown and now[sub_id].state != shown[sub_id]
+    ]
+    capabilities().record(recorded)
+    return Applied(saved.states, confirmed=True, recorded=recorded)
 
 
 def set_states(token: str, changes: Sequence[tuple[int, SubscriptionState]]) -> Saved:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import (
@@ -34,7 +35,7 @@ from flask_wtf.csrf import generate_csrf
 
 from spotzee import ContactSubscription, SubscriptionState
 
-from . import bp, brand, capabilities
+from . import RecordedChange, bp, brand, capabilities
 from .brand import words_for
 from .i18n import remember_contact
 from .model import Message, Scope, everything, group_by_channel, masked_email
@@ -85,9 +86,18 @@ def page_urls() -> PageUrls:
     return PageUrls((request.view_args or {}).get("signed"))
 
 
+class CurrentPageUrls:
+    """`urls` in templates: this request's PageUrls, as a Jinja global rather than a
+    context variable, so that the form macros are imported without context (Jinja then
+    caches the imported module instead of running it again on every render)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(page_urls(), name)
+
+
 def init_templates(app: Flask) -> None:
     brand.init_app(app)
-    app.context_processor(lambda: {"urls": page_urls()})
+    app.jinja_env.globals["urls"] = CurrentPageUrls()
 
 
 @bp.get("/")
@@ -113,6 +123,7 @@ def page(signed: str | None = None) -> Response:
             mint_url=capabilities().mint_url(),
             # On a preference link's page: whose these are, never the whole address.
             link_for=masked_email(first.contact.email) if signed else None,
+            recent_changes=[named(c) for c in capabilities().recent_changes(RECENT_CHANGES)],
             **list_context(
                 first.states,
                 flashed_message(),
@@ -215,8 +226,16 @@ def answered(
         if message.undo:
             flash(json.dumps([[i, int(state)] for i, state in message.undo]), "undo")
         return redirect(page_urls().page(), code=303)
+    # "Recent changes" gains this answer's lines (out of band, newest first) rather than
+    # being read back from the record and rendered whole on every change.
+    now = datetime.now(UTC)
+    new_changes = [named(RecordedChange(**vars(c), at=now)) for c in reversed(applied.recorded)]
     response = make_response(
-        render_template("_preferences.html", **list_context(applied.states, message, None))
+        render_template(
+            "_preferences.html",
+            new_changes=new_changes,
+            **list_context(applied.states, message, None),
+        )
     )
     # Named at answer time, so the target is the list on the page now, whatever was
     # re-rendered since the request left.
@@ -248,13 +267,13 @@ def list_context(
         "everything": {"scope": Scope.of("all"), "preferences": everything(channels)},
         "message": message,
         "form_tokens": form_tokens,
-        "recent_changes": [
-            # Named as the brand names the type in the customer's language today; the
-            # record keeps the name that was shown when the change was made.
-            replace(change, name=words_for(change.subscription_id).name or change.name)
-            for change in capabilities().recent_changes(RECENT_CHANGES)
-        ],
     }
+
+
+def named(change: RecordedChange) -> RecordedChange:
+    """A line of "Recent changes", named as the brand names the type in the customer's
+    language today (the record keeps the name that was shown when it was made)."""
+    return replace(change, name=words_for(change.subscription_id).name or change.name)
 
 
 def is_id(value: str) -> bool:
