@@ -24,7 +24,6 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -34,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 from spotzee import ContactNotFound, NotAllowed, OutcomeUnknown, SpotzeeError
 
 from . import LinkExpired, LinkNotValid
+from .i18n import gettext as _
 from .model import Message, Scope
 from .relay import SwitchChange, from_htmx
 from .views import page_urls

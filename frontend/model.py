@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
 from spotzee import ContactSubscription, SubscriptionState
 
 from .brand import Words
+from .i18n import N_
+from .i18n import gettext as _
 
 # Channels customers manage, in the order the page shows them. Webhook types serve
 # integrations and are never shown to customers.
@@ -85,36 +86,39 @@ class Scope:
 
     @classmethod
     def of(cls, name: str) -> Scope | None:
-        if name == "all":
-            return cls(
-                "all",
-                _("Everything"),
-                _("Unsubscribe from everything"),
-                _("Unsubscribe from every email, text message and notification?"),
-            )
-        words = {
-            "email": (
-                _("All email"),
-                _("Unsubscribe from all email"),
-                _("Unsubscribe from all email?"),
-            ),
-            "text": (
-                _("All text messages"),
-                _("Unsubscribe from all text messages"),
-                _("Unsubscribe from all text messages?"),
-            ),
-            "push": (
-                _("All push notifications"),
-                _("Unsubscribe from all push notifications"),
-                _("Unsubscribe from all push notifications?"),
-            ),
-            "in_app": (
-                _("All in-app messages"),
-                _("Unsubscribe from all in-app messages"),
-                _("Unsubscribe from all in-app messages?"),
-            ),
-        }.get(name)
-        return None if words is None else cls(name, *words)
+        words = SCOPE_WORDS.get(name)
+        return None if words is None else cls(name, *(_(text) for text in words))
+
+
+# What each scope is called, asks and says, translated when a scope is made (only the one
+# asked for: the list makes a few on every answer).
+SCOPE_WORDS = {
+    "all": (
+        N_("Everything"),
+        N_("Unsubscribe from everything"),
+        N_("Unsubscribe from every email, text message and notification?"),
+    ),
+    "email": (
+        N_("All email"),
+        N_("Unsubscribe from all email"),
+        N_("Unsubscribe from all email?"),
+    ),
+    "text": (
+        N_("All text messages"),
+        N_("Unsubscribe from all text messages"),
+        N_("Unsubscribe from all text messages?"),
+    ),
+    "push": (
+        N_("All push notifications"),
+        N_("Unsubscribe from all push notifications"),
+        N_("Unsubscribe from all push notifications?"),
+    ),
+    "in_app": (
+        N_("All in-app messages"),
+        N_("Unsubscribe from all in-app messages"),
+        N_("Unsubscribe from all in-app messages?"),
+    ),
+}
 
 
 @dataclass(frozen=True)

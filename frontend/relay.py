@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flask import current_app, request
-from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from spotzee import ContactSubscription, OutcomeUnknown, Saved, SpotzeeError, SubscriptionState
 
 from . import Change, capabilities
 from .brand import words_for
+from .i18n import gettext as _
 from .model import Preference
 
 # The one header the page's script sends the token in (to this app, not to Spotzee).

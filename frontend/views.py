@@ -28,7 +28,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import login_required
 from flask_wtf.csrf import generate_csrf
@@ -37,6 +36,7 @@ from spotzee import ContactSubscription, SubscriptionState
 
 from . import RecordedChange, bp, brand, capabilities
 from .brand import words_for
+from .i18n import gettext as _
 from .i18n import remember_contact
 from .model import Message, Scope, everything, group_by_channel, masked_email
 from .relay import Applied, SwitchChange, apply, from_htmx
