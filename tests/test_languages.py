@@ -13,8 +13,10 @@ from urllib.parse import unquote
 import pytest
 from babel.dates import get_month_names
 from babel.messages.pofile import read_po
+from flask_babel import force_locale, refresh
 
 from backend.links import email_links
+from frontend.i18n import gettext, translations
 from tests.support import OMAR, ROOT
 
 
@@ -176,6 +178,20 @@ def test_the_contacts_locale_beats_the_browser(web) -> None:
     web.sign_in()
     page = web.client.get("/preferences", headers={"Accept-Language": "de"})
     assert heading(page.get_data(as_text=True)) == "Hola, Jane: elige lo que te enviamos"
+
+
+def test_the_catalogue_kept_for_an_answer_follows_a_change_of_language(web) -> None:
+    """Words come from the catalogue kept for the answer; a language settled mid-answer
+    (the contact's, once the page has read it) is spoken from then on, not the first one."""
+    with web.app.test_request_context(headers={"Accept-Language": "de"}):
+        assert gettext("Save") == "Speichern"
+        assert translations() is translations()  # looked up once
+        with force_locale("es"):
+            assert gettext("Save") == "Guardar"
+            assert web.app.jinja_env.from_string("{{ _('Save') }}").render() == "Guardar"
+        assert gettext("Save") == "Speichern"
+        refresh()
+        assert gettext("%(name)s: subscribed", name="SMS") == "SMS: abonniert"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example", "/\\evil.example"])
