@@ -115,8 +115,12 @@ def translations() -> NullTranslations:
     when the language changes."""
     if not g:
         return get_translations()
-    kept = getattr(g.get("_flask_babel"), "babel_translations", None)
+    try:
+        kept = g._flask_babel.babel_translations  # None inside force_locale, until kept
+    except AttributeError:
+        kept = None
     if kept is None:
+        # get_translations() makes Flask-Babel's context if need be.
         kept = get_translations()
         g._flask_babel.babel_translations = kept
     return kept
