@@ -138,7 +138,7 @@ def create_app(
             reconcile_seconds=app.config["SPOTZEE_RECONCILE_SECONDS"],
         ),
         first_render=lambda: renders.load(tokens.counted_mint(current_user)),
-        mint=lambda: server.mint_contact_session(tokens.counted_mint(current_user)),
+        mint=tokens.mint_for_current_user,
         saved_states=lambda: renders.saved_states(current_user.external_id),
         record=lambda changes: consent.append_for(current_user.external_id, changes),
         recent_changes=lambda limit: consent.record().recent(current_user.external_id, limit),

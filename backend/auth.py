@@ -100,11 +100,6 @@ def signed_out() -> Any:
     abort(401)
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site (frontend.same_site_path)."""
-    return same_site_path(target)
-
-
 def email_key(email: str) -> str:
     """A limiter key for an email that is no email: it may reach logs and Redis, and what a
     client typed must never write a log line of its own."""
@@ -139,7 +134,7 @@ def signed_in_counts_for_nothing(email: str) -> None:
 def login() -> Any:
     """Show the sign-in form (GET, and HEAD), or sign a customer in (POST only)."""
     compression.never()  # a CSRF token beside the email and `next` it echoes
-    next_url = safe_next(request.values.get("next"))
+    next_url = same_site_path(request.values.get("next"))
     if request.method != "POST":
         if current_user.is_authenticated:
             return redirect(next_url, code=303)

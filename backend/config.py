@@ -136,8 +136,7 @@ def from_environment(instance: Path) -> dict[str, Any]:
         "BRAND_LOGO_URL": os.environ.get("BRAND_LOGO_URL") or None,
         "BRAND_STYLESHEET_URL": os.environ.get("BRAND_STYLESHEET_URL") or None,
         "BRAND_SUPPORT_URL": os.environ.get("BRAND_SUPPORT_URL") or None,
-        "BRAND_CATALOGUE": os.environ.get("BRAND_CATALOGUE")
-        or str(ROOT / "brand" / "catalogue.toml"),
+        "BRAND_CATALOGUE": os.environ.get("BRAND_CATALOGUE") or str(DEFAULT_CATALOGUE),
         # With a brand's own sign-in (create_app(identify=...)): its pages.
         "SIGN_IN_URL": os.environ.get("SIGN_IN_URL") or None,
         "SIGN_OUT_URL": os.environ.get("SIGN_OUT_URL") or None,

@@ -115,6 +115,7 @@ class ConsentRecord:
         at: datetime | None = None,
     ) -> None:
         when = (at or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")
+        client_hash = self.client_hash(client)
         rows = [
             (
                 when,
@@ -125,7 +126,7 @@ class ConsentRecord:
                 int(change.new),
                 change.source,
                 change.request_id,
-                self.client_hash(client),
+                client_hash,
                 user_agent[:300],
             )
             for change in changes

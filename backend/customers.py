@@ -97,9 +97,17 @@ def find(customer_id: int) -> Customer | None:
     return _customer(row)
 
 
+def _row_by_email(email: str) -> sqlite3.Row | None:
+    return reader().execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()
+
+
+def find_by_email(email: str) -> Customer | None:
+    return _customer(_row_by_email(email))
+
+
 def authenticate(email: str, password: str) -> Customer | None:
     """The customer with this email and password, or None (in constant-ish time)."""
-    row = reader().execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()
+    row = _row_by_email(email)
     if row is None:
         check_password_hash(_UNKNOWN_USER_HASH, password)
         return None
@@ -172,19 +180,8 @@ def sign_out_command(email: str) -> None:
     click.echo(f"Signed {customer.email} out everywhere.")
 
 
-def external_id_for(email: str) -> str | None:
-    """The Spotzee external_id of the customer with this email, if there is one."""
-    with connect(current_app.config["DATABASE"]) as conn:
-        row = conn.execute(
-            "SELECT external_id FROM customers WHERE email = ?", (email.strip(),)
-        ).fetchone()
-    return row["external_id"] if row else None
-
-
 def by_email(email: str) -> Customer:
-    with connect(current_app.config["DATABASE"]) as conn:
-        row = conn.execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()
-    customer = _customer(row)
+    customer = find_by_email(email)
     if customer is None:
         raise click.ClickException(f"There is no customer with the email {email}.")
     return customer

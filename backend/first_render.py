@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict
 from typing import Any, Protocol
@@ -90,22 +90,41 @@ class FirstRenders:
     def load(self, external_id: str) -> FirstRender:
         deadline = time.monotonic() + self.deadline_seconds
         client = self.client
-        calls: dict[str, Future] = {
-            "session": self._pool.submit(
-                client.mint_contact_session, external_id, deadline=deadline
-            ),
-            "contact": self._pool.submit(client.get_contact, external_id, deadline=deadline),
-            "states": self._pool.submit(
-                client.list_contact_subscriptions, external_id, deadline=deadline
-            ),
-        }
-        cached_types = self.types.fresh()
-        if cached_types is None:
-            calls["types"] = self._pool.submit(client.list_subscription_types, deadline=deadline)
-        done, pending = wait(
-            calls.values(), timeout=deadline - time.monotonic(), return_when=FIRST_EXCEPTION
+        found = self._together(
+            deadline,
+            session=lambda: client.mint_contact_session(external_id, deadline=deadline),
+            contact=lambda: client.get_contact(external_id, deadline=deadline),
+            states=lambda: client.list_contact_subscriptions(external_id, deadline=deadline),
         )
-        for future in calls.values():  # the first failure, in a stable order
+        return FirstRender(
+            contact=found["contact"],
+            states=public_states(found["states"], found["types"]),
+            session=found["session"],
+        )
+
+    def saved_states(self, external_id: str) -> list[ContactSubscription]:
+        """The contact's state on every public type, read now, within the page deadline."""
+        deadline = time.monotonic() + self.deadline_seconds
+        found = self._together(
+            deadline,
+            states=lambda: self.client.list_contact_subscriptions(external_id, deadline=deadline),
+        )
+        return public_states(found["states"], found["types"])
+
+    def _together(self, deadline: float, **calls: Callable[[], Any]) -> dict[str, Any]:
+        """Make the calls at once, with the subscription types unless they are cached
+        (and cached once fetched); their results by name. The first failure (in the order
+        given) is raised, and SpotzeeUnavailable if any is still running at the deadline."""
+        futures: dict[str, Future] = {name: self._pool.submit(call) for name, call in calls.items()}
+        cached_types = self.types.fresh()  # read while the calls are in flight
+        if cached_types is None:
+            futures["types"] = self._pool.submit(
+                self.client.list_subscription_types, deadline=deadline
+            )
+        done, pending = wait(
+            futures.values(), timeout=deadline - time.monotonic(), return_when=FIRST_EXCEPTION
+        )
+        for future in futures.values():  # the first failure, in a stable order
             if future in done and future.exception() is not None:
                 raise future.exception()  # type: ignore[misc]
         if pending:
@@ -113,21 +132,12 @@ class FirstRenders:
             raise SpotzeeUnavailable(
                 f"Spotzee did not answer within {self.deadline_seconds:g} s", status=0
             )
-        types = cached_types if cached_types is not None else calls["types"].result()
+        found = {name: future.result() for name, future in futures.items()}
         if cached_types is None:
-            self.types.store(types)
-        return FirstRender(
-            contact=calls["contact"].result(),
-            states=public_states(calls["states"].result(), types),
-            session=calls["session"].result(),
-        )
-
-    def saved_states(self, external_id: str) -> list[ContactSubscription]:
-        """The contact's state on every public type, read now, within the page deadline."""
-        deadline = time.monotonic() + self.deadline_seconds
-        types = self.types.fresh() or self.client.list_subscription_types(deadline=deadline)
-        states = self.client.list_contact_subscriptions(external_id, deadline=deadline)
-        return public_states(states, types)
+            self.types.store(found["types"])
+        else:
+            found["types"] = cached_types
+        return found
 
 
 def public_states(

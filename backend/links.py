@@ -19,7 +19,7 @@ For a brand's sending code:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -36,13 +36,6 @@ PREFERENCES = "preference-link"
 UNSUBSCRIBE = "one-click-unsubscribe"
 # The token endpoint of a preference link's page (backend/tokens.py).
 LINK_TOKEN_ENDPOINT = "tokens.link_contact_session"  # noqa: S105 - an endpoint name
-
-
-@dataclass(frozen=True)
-class LinkVisitor(Customer):
-    """Whoever holds a preference link: that contact, on that link's pages only."""
-
-    via_link: bool = field(default=True)
 
 
 @dataclass(frozen=True)
@@ -122,8 +115,9 @@ def verify(signed: str, purpose: str) -> Grant:
     return Grant(external_id, subscription_id if purpose == UNSUBSCRIBE else None)
 
 
-def link_visitor(_request: Any = None) -> LinkVisitor | None:
-    """Flask-Login's request loader: on a preference link's pages, the link's contact.
+def link_visitor(_request: Any = None) -> Customer | None:
+    """Flask-Login's request loader: on a preference link's pages, the link's contact
+    (whoever holds the link, on that link's pages only).
     A link that cannot be used leaves nobody signed in, and says why (`refusal`)."""
     signed = (request.view_args or {}).get("signed")
     link_route = request.blueprint == "frontend" or request.endpoint == LINK_TOKEN_ENDPOINT
@@ -134,7 +128,7 @@ def link_visitor(_request: Any = None) -> LinkVisitor | None:
     except (LinkNotValid, LinkExpired) as refused:
         g.link_refused = refused
         return None
-    return LinkVisitor(f"link:{grant.external_id}", "", grant.external_id, "")
+    return Customer(f"link:{grant.external_id}", "", grant.external_id, "")
 
 
 def refusal() -> LinkNotValid | LinkExpired | None:
@@ -167,7 +161,8 @@ def links_command(who: str, subscription: int | None, base_url: str) -> None:
     key = current_app.config["LINK_SECRET_KEY"]
     if not key:
         raise click.ClickException("LINK_SECRET_KEY is not set: links cannot be signed.")
-    external_id = customers.external_id_for(who) or who
+    customer = customers.find_by_email(who)
+    external_id = customer.external_id if customer else who
     links = email_links(
         external_id, base_url=base_url, secret_key=key, subscription_id=subscription
     )

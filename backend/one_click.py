@@ -22,22 +22,18 @@ from frontend import Change, words_for
 from spotzee import (
     ContactNotFound,
     ContactSubscription,
-    SecretClient,
     SpotzeeError,
     SubscriptionState,
 )
 
 from . import compression, consent, links
 from .extensions import csrf
+from .tokens import secret_client
 
 bp = Blueprint("one_click", __name__)
 log = logging.getLogger("backend.one_click")
 
 ONE_CLICK_BODY = ("List-Unsubscribe", "One-Click")  # RFC 8058's form field and value
-
-
-def secret_client() -> SecretClient:
-    return current_app.extensions["spotzee"]
 
 
 def subscription(grant: links.Grant) -> ContactSubscription | None:

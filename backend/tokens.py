@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
-from spotzee import SecretClient
+from spotzee import ContactSession, SecretClient
 
 from . import compression
 from .extensions import csrf, limiter
@@ -44,6 +44,11 @@ def counted_mint(customer: Customer) -> str:
     return customer.external_id
 
 
+def mint_for_current_user() -> ContactSession:
+    """A new contact session token for the customer (or link) of this request, counted."""
+    return secret_client().mint_contact_session(counted_mint(current_user))
+
+
 @bp.post("/api/contact-session")
 @bp.post("/p/<signed>/contact-session", endpoint="link_contact_session")
 @csrf.exempt  # checked below, after sign-in: a signed-out browser must learn it is signed out
@@ -52,7 +57,7 @@ def contact_session(signed: str | None = None) -> Response:
     """A fresh token for the signed-in customer (or, at a preference link's own address,
     for the link's contact): {token, expires_at, expires_in}."""
     csrf.protect()
-    minted = secret_client().mint_contact_session(counted_mint(current_user))
+    minted = mint_for_current_user()
     response = jsonify(
         token=minted.token, expires_at=minted.expires_at, expires_in=minted.expires_in
     )

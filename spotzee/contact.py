@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import OutcomeUnknown, SpotzeeError
-from .models import Contact, ContactSubscription, SubscriptionState, read, subscription_list
+from .models import (
+    Contact,
+    ContactSubscription,
+    SubscriptionState,
+    read,
+    state_changes,
+    subscription_list,
+)
 from .wire import Answer, Transport
 
 # The only calls a publishable key may make for a contact (spotzee-api.md §1.3).
@@ -84,7 +91,7 @@ class ContactClient:
 
         Raises OutcomeUnknown when the change was sent but, within `reconcile_seconds`,
         Spotzee never said whether it was made."""
-        body = [{"subscription_id": sub_id, "state": int(state)} for sub_id, state in changes]
+        body = state_changes(changes)
         key = str(uuid.uuid4())  # one per change; every replay of it reuses it
         try:
             answer = self.call("PATCH", "/subscriptions/me", token, body=body, key=key)

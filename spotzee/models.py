@@ -7,7 +7,7 @@ ValueError when the answer does not have the shape the contract promises.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -116,6 +116,11 @@ class Contact:
             _optional(body, "locale"),
             _optional(body, "timezone"),
         )
+
+
+def state_changes(changes: Sequence[tuple[int, SubscriptionState]]) -> list[dict[str, int]]:
+    """The body both PATCH endpoints of subscription states take."""
+    return [{"subscription_id": sub_id, "state": int(state)} for sub_id, state in changes]
 
 
 def subscription_list(body: Any) -> list[ContactSubscription]:

@@ -24,6 +24,7 @@ from .models import (
     SubscriptionState,
     SubscriptionType,
     read,
+    state_changes,
     unreadable,
 )
 from .wire import Answer, Transport, quote
@@ -96,7 +97,7 @@ class SecretClient:
         A caller that may send the same operation again later (a mail client retrying a
         one-click unsubscribe) passes its own `idempotency_key`, derived from the operation,
         so that every repeat is recognised by Spotzee."""
-        body = [{"subscription_id": sub_id, "state": int(state)} for sub_id, state in changes]
+        body = state_changes(changes)
         return self._contact_call(
             "PATCH",
             external_id,
