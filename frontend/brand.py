@@ -42,28 +42,22 @@ class Catalogue:
         with Path(path).open("rb") as f:
             return cls(tomllib.load(f))
 
-    def _in(self, entry: Any, language: str) -> Any:
-        if not isinstance(entry, dict):
-            return None
-        return entry.get(language, entry.get("en"))
+    # check_shape has made sure of every entry's shape: text, or tables of FIELDS as text.
+
+    def _in(self, entry: dict[str, Any] | None, language: str) -> Any:
+        """The entry in `language`, else in English, else None."""
+        return None if entry is None else entry.get(language, entry.get("en"))
 
     def words(self, subscription_id: int, language: str) -> Words:
         entry = self._in(self._data.get("subscriptions", {}).get(str(subscription_id)), language)
-        if not isinstance(entry, dict):
-            return Words()
-        return Words(
-            *(entry.get(k) if isinstance(entry.get(k), str) else None
-              for k in ("name", "description", "frequency"))
-        )  # fmt: skip
+        return Words(**entry) if entry else Words()
 
     def always(self, language: str) -> str | None:
         """What always arrives, whatever the switches say (receipts, security alerts)."""
-        text = self._in(self._data.get("always"), language)
-        return text if isinstance(text, str) else None
+        return self._in(self._data.get("always"), language)
 
     def meta_description(self, language: str) -> str | None:
-        text = self._in(self._data.get("meta"), language)
-        return text if isinstance(text, str) else None
+        return self._in(self._data.get("meta"), language)
 
 
 def check_shape(data: dict[str, Any]) -> None:

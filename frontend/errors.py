@@ -24,7 +24,6 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -34,6 +33,7 @@ from spotzee import ContactNotFound, NotAllowed, OutcomeUnknown, SpotzeeError
 
 from . import LinkExpired, LinkNotValid
 from .i18n import gettext as _
+from .i18n import lazy_gettext as _l
 from .model import Message, Scope
 from .relay import SwitchChange, from_htmx
 from .views import page_urls
@@ -213,7 +213,7 @@ def answer(failure: Failure, *, from_spotzee: bool = False) -> Response:
     elif from_spotzee and is_change():
         # A plain form whose change Spotzee did not make: back to the page, which shows
         # the saved states, with the message (post/redirect/get).
-        flash(about_the_change(failure), "error")
+        flash(about_the_change(failure, subject(SwitchChange.from_request())), "error")
         return redirect(page_urls().page(), code=303)
     else:
         response = make_response(page(failure))
@@ -222,28 +222,27 @@ def answer(failure: Failure, *, from_spotzee: bool = False) -> Response:
     return response
 
 
-def subject() -> str:
+def subject(change: SwitchChange | None) -> str:
     """What the change was about, in the words the customer saw."""
-    change = SwitchChange.from_request()
     if change is not None:
         return change.saved.name
     scope = Scope.of((request.view_args or {}).get("scope", ""))
     return scope.subject if scope is not None else _("Your change")
 
 
-def about_the_change(failure: Failure) -> str:
+def about_the_change(failure: Failure, subject: str) -> str:
     """What the live region says when a change failed: never "not saved" for an unknown."""
     if failure.unknown:
-        return _("%(subject)s: %(what)s", subject=subject(), what=failure.text)
+        return _("%(subject)s: %(what)s", subject=subject, what=failure.text)
     why = failure.change_text or failure.text
-    return _("%(subject)s: not saved. %(why)s", subject=subject(), why=why)
+    return _("%(subject)s: not saved. %(why)s", subject=subject, why=why)
 
 
 def htmx_answer(failure: Failure) -> Response:
     """The live region; for a switch, that switch back as last saved, with Try again."""
     change = SwitchChange.from_request()
     if is_change():
-        message = Message("error", about_the_change(failure), failure.action)
+        message = Message("error", about_the_change(failure, subject(change)), failure.action)
     else:
         message = Message("error", str(failure.text), failure.action)
     if change is None:
@@ -260,14 +259,14 @@ def htmx_answer(failure: Failure) -> Response:
 
 
 def page(failure: Failure) -> str:
-    retry = failure.status in (502, 503) or (failure.status == 500 and request.method == "GET")
+    retry = request.method == "GET" and failure.status in (500, 502, 503)
     return render_template(
         "error.html",
         status=failure.status,
         title=failure.title,
         message=failure.text,
         action=failure.action,
-        retry_url=request.full_path.rstrip("?") if retry and request.method == "GET" else None,
+        retry_url=request.full_path.rstrip("?") if retry else None,
     )
 
 

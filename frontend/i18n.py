@@ -14,8 +14,9 @@ from typing import Any
 
 import pytz
 from babel.support import NullTranslations
-from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, session
 from flask_babel import Babel, get_locale, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -102,10 +103,9 @@ def language_return() -> str:
         current_app.url_map.bind("").match(request.path, method="GET")
         return request.path
     except HTTPException:
-        signed = (request.view_args or {}).get("signed")
-        if signed and request.path.startswith("/p/"):
-            return url_for("frontend.link_page", signed=signed)
-        return url_for("frontend.page")
+        from .views import page_urls  # views speaks through this module
+
+        return page_urls().page()
 
 
 def translations() -> NullTranslations:
@@ -130,6 +130,12 @@ def gettext(string: str, **variables: Any) -> str:
     """Flask-Babel's gettext (`%(name)s` variables and all), from the kept catalogue."""
     translated = translations().ugettext(string)
     return translated % variables if variables else translated
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """Words written where no answer is being made yet (a module's tables), translated
+    with gettext each time they are shown, in that answer's language."""
+    return LazyString(gettext, string, **variables)
 
 
 def N_(string: str) -> str:

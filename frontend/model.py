@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext
-
 from spotzee import ContactSubscription, SubscriptionState
 
 from .brand import Words
-from .i18n import N_
+from .i18n import N_, lazy_gettext
 from .i18n import gettext as _
 
 # Channels customers manage, in the order the page shows them. Webhook types serve
@@ -48,11 +46,15 @@ class Preference:
     @property
     def confirmation(self) -> str:
         """ "Confirmed" in words: how, and what turning it off does to it."""
-        how = {
-            "email": _("You confirmed this by email."),
-            "text": _("You confirmed this by text message."),
-        }.get(self.channel, _("You confirmed this."))
-        return how + " " + _("Turning it off removes the confirmation.")
+        how = CONFIRMED_BY.get(self.channel, N_("You confirmed this."))
+        return _(how) + " " + _("Turning it off removes the confirmation.")
+
+
+# How a confirmation was given, by channel (translated when shown).
+CONFIRMED_BY = {
+    "email": N_("You confirmed this by email."),
+    "text": N_("You confirmed this by text message."),
+}
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,6 @@ class ChannelGroup:
     channel: str
     label: str
     preferences: tuple[Preference, ...]
-
-    @property
-    def subscription_ids(self) -> tuple[int, ...]:
-        return tuple(p.subscription_id for p in self.preferences)
 
     @property
     def all_off(self) -> bool:
@@ -133,7 +131,7 @@ class Message:
 
 
 def group_by_channel(
-    states: Iterable[ContactSubscription], words: Callable[[int], Words] = lambda _id: Words()
+    states: Iterable[ContactSubscription], words: Callable[[int], Words]
 ) -> tuple[ChannelGroup, ...]:
     """Group subscription states by channel, in CHANNEL_LABELS order, each in the brand's
     `words`; a channel with nothing in it, and any channel not listed there, is left out."""
@@ -166,5 +164,6 @@ def masked_email(email: str | None) -> str:
     return f"{name[:1]}•••@{domain}"
 
 
-def everything(channels: Iterable[ChannelGroup]) -> tuple[Preference, ...]:
-    return tuple(p for group in channels for p in group.preferences)
+def everything(channels: Iterable[ChannelGroup]) -> ChannelGroup:
+    """Every channel's types as one group: what "unsubscribe from everything" covers."""
+    return ChannelGroup("all", "", tuple(p for group in channels for p in group.preferences))

@@ -264,7 +264,7 @@ def list_context(
     channels = group_by_channel(states, words_for)
     return {
         "channels": channels,
-        "everything": {"scope": Scope.of("all"), "preferences": everything(channels)},
+        "everything": everything(channels),
         "message": message,
         "form_tokens": form_tokens,
     }
