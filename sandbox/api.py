@@ -83,7 +83,9 @@ def subscription(row: sqlite3.Row) -> Subscription:
     )
 
 
-def user_subscriptions(contact_id: int, *, public_only: bool) -> list[UserSubscription]:
+def user_subscriptions(
+    contact_id: int, *, public_only: bool, types: list[sqlite3.Row] | None = None
+) -> list[UserSubscription]:
     """The contact's state for each type. Unset reads as 0 on a public type (no opt-in yet)
     and as 1 on a non-public type (internal flows reach everyone)."""
     states = store().states(contact_id)
@@ -94,7 +96,7 @@ def user_subscriptions(contact_id: int, *, public_only: bool) -> list[UserSubscr
             name=row["name"],
             channel=row["channel"],
         )
-        for row in store().subscription_types(project_id())
+        for row in (store().subscription_types(project_id()) if types is None else types)
         if row["is_public"] or not public_only
     ]
 
@@ -120,9 +122,17 @@ def contact_for(user_id: str) -> sqlite3.Row:
     return contact
 
 
-def check_subscription_ids(ids: list[int], *, public_only: bool) -> None:
+def contact_by_identity(external_id: str | None, anonymous_id: str | None) -> sqlite3.Row | None:
+    """The user an item names: by external_id first, then by anonymous_id."""
+    pid = project_id()
+    return (store().contact_by_external_id(pid, external_id) if external_id else None) or (
+        store().contact_by_anonymous_id(pid, anonymous_id) if anonymous_id else None
+    )
+
+
+def check_subscription_ids(ids: list[int], rows: list[sqlite3.Row], *, public_only: bool) -> None:
     """Refuse the whole change, before anything is written, if any id is unknown or hidden."""
-    types = {row["id"]: row for row in store().subscription_types(project_id())}
+    types = {row["id"]: row for row in rows}
     for index, sub_id in enumerate(ids):
         if sub_id not in types:
             raise ApiError(
@@ -139,12 +149,16 @@ def check_subscription_ids(ids: list[int], *, public_only: bool) -> None:
             )
 
 
-def set_states(contact_id: int, changes: list[Any], *, public_only: bool) -> None:
-    check_subscription_ids([change.subscription_id for change in changes], public_only=public_only)
+def set_states(contact_id: int, changes: list[Any], *, public_only: bool) -> list[sqlite3.Row]:
+    types = store().subscription_types(project_id())
+    check_subscription_ids(
+        [change.subscription_id for change in changes], types, public_only=public_only
+    )
     stamp = now_stamp()
     with store().transaction():
         for change in changes:
             store().set_state(contact_id, change.subscription_id, int(change.state), stamp)
+    return types
 
 
 # -- contact session tokens and the browser (publishable key) endpoints ---------------------
@@ -194,8 +208,8 @@ def current_contact() -> Response:
     answer=UserSubscriptionList,
 )
 def toggle_my_subscriptions() -> Response:
-    set_states(g.contact["id"], g.body, public_only=True)
-    results = user_subscriptions(g.contact["id"], public_only=True)
+    types = set_states(g.contact["id"], g.body, public_only=True)
+    results = user_subscriptions(g.contact["id"], public_only=True, types=types)
     return answer(
         UserSubscriptionList(results=results, nextCursor=None, prevCursor=None, limit=len(results))
     )
@@ -262,9 +276,7 @@ def upsert_one(index: int, raw: Any, stamp: str) -> UserBatchResult:
         if fields.get(name) is None:
             fields.pop(name, None)
     pid = project_id()
-    existing = (
-        store().contact_by_external_id(pid, item.external_id) if item.external_id else None
-    ) or (store().contact_by_anonymous_id(pid, item.anonymous_id) if item.anonymous_id else None)
+    existing = contact_by_identity(item.external_id, item.anonymous_id)
     store().conn.execute("SAVEPOINT item")
     try:
         if existing is None:
@@ -322,7 +334,7 @@ def list_contact_subscriptions(user_id: str) -> Response:
 def toggle_contact_subscriptions(user_id: str) -> Response:
     contact = contact_for(user_id)
     set_states(contact["id"], g.body, public_only=False)
-    return answer(user(store().contact_by_id(project_id(), contact["id"])))
+    return answer(user(contact))
 
 
 @operations.add(
@@ -364,12 +376,7 @@ def toggle_one(
 
     if change.external_id is None and change.anonymous_id is None:
         return failed("parameter_missing", "One of external_id or anonymous_id is required.")
-    pid = project_id()
-    contact = (
-        store().contact_by_external_id(pid, change.external_id) if change.external_id else None
-    ) or (
-        store().contact_by_anonymous_id(pid, change.anonymous_id) if change.anonymous_id else None
-    )
+    contact = contact_by_identity(change.external_id, change.anonymous_id)
     if contact is None:
         return failed("resource_missing", "Contact identity could not be resolved.")
     if change.subscription_id not in types:

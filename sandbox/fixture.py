@@ -11,11 +11,11 @@ from pathlib import Path
 from string import Template
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from .auth import KEY_FORMAT, ROLES
 from .errors import field_error
-from .models import Channel, Identifier, State
+from .models import Body, Channel, Identifier, State
 from .ratelimit import TIERS
 from .validation import error_entry
 
@@ -36,28 +36,24 @@ def demo_fixture() -> dict[str, Any]:
     return json.loads(text)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
-
-
 Id = Annotated[int, Field(gt=0, lt=2**63)]
 Stamp = str | None  # stored as given; ISO 8601 by convention
 
 
-class FixtureRateLimit(Strict):
+class FixtureRateLimit(Body):
     read: Annotated[float, Field(gt=0)] | None = None
     write: Annotated[float, Field(gt=0)] | None = None
     tier: Literal[tuple(TIERS)] | None = None  # type: ignore[valid-type]
 
 
-class FixtureKey(Strict):
+class FixtureKey(Body):
     value: Annotated[str, Field(pattern=KEY_FORMAT.pattern)]
     scope: Literal["secret", "public"]
     role: Literal[ROLES] = "support"  # type: ignore[valid-type]
     rate_limit: FixtureRateLimit | None = None
 
 
-class FixtureSubscription(Strict):
+class FixtureSubscription(Body):
     id: Id
     name: Annotated[str, Field(min_length=1)]
     channel: Channel
@@ -66,7 +62,7 @@ class FixtureSubscription(Strict):
     updated_at: Stamp = None
 
 
-class FixtureContact(Strict):
+class FixtureContact(Body):
     id: Id
     external_id: Identifier
     anonymous_id: Identifier | None = None
@@ -81,7 +77,7 @@ class FixtureContact(Strict):
     states: dict[str, State] = Field(default_factory=dict)
 
 
-class FixtureProject(Strict):
+class FixtureProject(Body):
     id: Id
     name: str
     keys: list[FixtureKey] = Field(default_factory=list)
@@ -89,7 +85,7 @@ class FixtureProject(Strict):
     contacts: list[FixtureContact] = Field(default_factory=list)
 
 
-class Fixture(Strict):
+class Fixture(Body):
     """The fixture format (README, "Fixture format"); checked whole before anything loads."""
 
     projects: list[FixtureProject]

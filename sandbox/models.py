@@ -281,18 +281,6 @@ class UserSessionResponse(BaseModel):
     expires_at: str | None
 
 
-class UserUpsertByAnonymousId(Body):
-    """Upsert a user identified by `anonymous_id`."""
-
-    anonymous_id: Identifier
-    external_id: Identifier | None = None
-    email: Email = None
-    phone: Phone = None
-    timezone: Timezone = None
-    locale: Locale = None
-    data: JsonObject | None = None
-
-
 class UserUpsertByExternalId(Body):
     """Upsert a user identified by `external_id`."""
 
@@ -305,12 +293,20 @@ class UserUpsertByExternalId(Body):
     data: JsonObject | None = None
 
 
+# The same fields in the same order, with anonymous_id required instead of external_id.
+class UserUpsertByAnonymousId(UserUpsertByExternalId):
+    """Upsert a user identified by `anonymous_id`."""
+
+    anonymous_id: Identifier
+    external_id: Identifier | None = None
+
+
 class UserUpsertItem(
     RootModel[
         Annotated[
-            Annotated[UserUpsertByAnonymousId, Tag("UserUpsertByAnonymousId")]
-            | Annotated[UserUpsertByExternalId, Tag("UserUpsertByExternalId")],
-            by_identifier("UserUpsertByExternalId", "UserUpsertByAnonymousId"),
+            Annotated[UserUpsertByAnonymousId, Tag(UserUpsertByAnonymousId.__name__)]
+            | Annotated[UserUpsertByExternalId, Tag(UserUpsertByExternalId.__name__)],
+            by_identifier(UserUpsertByExternalId.__name__, UserUpsertByAnonymousId.__name__),
         ]
     ]
 ):
@@ -401,17 +397,6 @@ class EventIdentify(Body):
     data: JsonObject | None = None
 
 
-class EventByAnonymousId(Body):
-    """An event attributed to an anonymous id."""
-
-    name: EventName
-    anonymous_id: Identifier
-    external_id: Identifier | None = None
-    data: JsonObject | None = None
-    user: EventIdentify | Absent = None
-    created_at: str | None = None
-
-
 class EventByExternalId(Body):
     """An event attributed to an external id."""
 
@@ -423,12 +408,20 @@ class EventByExternalId(Body):
     created_at: str | None = None
 
 
+# The same fields in the same order, with anonymous_id required instead of external_id.
+class EventByAnonymousId(EventByExternalId):
+    """An event attributed to an anonymous id."""
+
+    anonymous_id: Identifier
+    external_id: Identifier | None = None
+
+
 class EventInput(
     RootModel[
         Annotated[
-            Annotated[EventByAnonymousId, Tag("EventByAnonymousId")]
-            | Annotated[EventByExternalId, Tag("EventByExternalId")],
-            by_identifier("EventByExternalId", "EventByAnonymousId"),
+            Annotated[EventByAnonymousId, Tag(EventByAnonymousId.__name__)]
+            | Annotated[EventByExternalId, Tag(EventByExternalId.__name__)],
+            by_identifier(EventByExternalId.__name__, EventByAnonymousId.__name__),
         ]
     ]
 ):
@@ -494,3 +487,15 @@ class ErrorResponse(BaseModel):
     request_id: str | Absent = Field(None, description="The answer's X-Request-Id.")
     param: str | Absent = Field(None, description="The one offending parameter, if one.")
     errors: list[FieldError] | Absent = None
+
+
+# The tags that name a union's variant in an error's location; the client never wrote them.
+VARIANTS = frozenset(
+    m.__name__
+    for m in (
+        UserUpsertByAnonymousId,
+        UserUpsertByExternalId,
+        EventByAnonymousId,
+        EventByExternalId,
+    )
+)

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import auth, errors, idempotency, validation
 from .answers import no_content
+from .api import operations
 from .errors import ApiError
 from .ids import request_id
 from .logtext import escaped
@@ -32,7 +33,7 @@ MUTATING = frozenset({"POST", "PATCH"})
 API_PREFIX = "/api/client"
 
 # CORS for browser callers (section 5.9): only the endpoints a publishable key may call.
-CORS_PATHS = ("/api/client/users/me", "/api/client/subscriptions/me", "/api/client/events")
+CORS_PATHS = frozenset(API_PREFIX + op.path for op in operations if "public" in op.scopes)
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "X-Request-Id, Idempotent-Replayed, Spotzee-Version, "

@@ -358,8 +358,3 @@ class Store:
                 event.get("created_at") or stamp,
             ),
         )
-
-    def event_count(self, project_id: int) -> int:
-        return self.conn.execute(
-            "SELECT COUNT(*) FROM events WHERE project_id = ?", (project_id,)
-        ).fetchone()[0]

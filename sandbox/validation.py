@@ -7,20 +7,16 @@ import json
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from flask import request
+from flask import g, request
 from pydantic import BaseModel, RootModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails, from_json
 
-from .errors import ApiError
-from .models import INT64_MAX, Batch, ErrorCode
+from .errors import ApiError, field_error
+from .models import INT64_MAX, VARIANTS, Batch, ErrorCode
 
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R", bound=RootModel[Any])
 
-# The tags that name a union's variant in an error's location; the client never wrote them.
-VARIANTS = frozenset(
-    {"UserUpsertByAnonymousId", "UserUpsertByExternalId", "EventByAnonymousId", "EventByExternalId"}
-)
 # Clearer words than pydantic's for the failures a client meets most.
 MESSAGES = {
     "missing": "Required.",
@@ -35,8 +31,11 @@ def json_body() -> Any:
     """The request's JSON, or 400. Refused as malformed: nesting deeper than 200 levels (a
     recursive parser would overflow), lone surrogates (no store can encode them), NaN and
     numbers too large for a float (no JSON client can read them back)."""
+    if "json_body" in g:
+        return g.json_body
     try:
-        return parse_json(request.get_data(cache=True) or b"")
+        g.json_body = parse_json(request.get_data(cache=True) or b"")
+        return g.json_body
     except ValueError:
         raise ApiError(
             "parameter_invalid_format", "The request body is not valid JSON.", param="body"
@@ -44,7 +43,7 @@ def json_body() -> Any:
 
 
 def parse_json(data: bytes | str) -> Any:
-    """Parse JSON the way every body and cursor is parsed; ValueError if it is not acceptable."""
+    """Parse JSON the way every body is parsed; ValueError if it is not acceptable."""
     value = from_json(data, allow_inf_nan=False)
     # 1e400 parses as inf; serialising with allow_nan=False finds it wherever it is nested.
     json.dumps(value, allow_nan=False)
@@ -108,7 +107,7 @@ def error_entry(detail: ErrorDetails) -> dict[str, str]:
         message = str(detail.get("ctx", {}).get("error", detail["msg"]))
     else:
         message = MESSAGES.get(kind, detail["msg"])
-    return {"param": param or "body", "code": code, "message": message}
+    return field_error(param or "body", code, message)
 
 
 def is_int(value: Any, low: int = -INT64_MAX, high: int = INT64_MAX) -> bool:
