@@ -14,6 +14,7 @@ from e2e.support import (
     answer_dialog,
     one_off,
     sign_in,
+    status,
     subscriptions,
     switch,
 )
@@ -49,7 +50,7 @@ def test_preference_page_in_every_state(page: Page, base_url: str, as_found, sch
 
     off = one_off(page)
     switch(page, off).click()
-    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed")
+    expect(status(page)).to_have_text(f"{off.name}: subscribed")
     assert_accessible(page, f"success ({scheme})")
 
     channel = a_channel_with_something_on(page)
@@ -57,7 +58,7 @@ def test_preference_page_in_every_state(page: Page, base_url: str, as_found, sch
     expect(page.get_by_role("dialog")).to_be_visible()
     assert_accessible(page, f"asking before unsubscribing ({scheme})")
     answer_dialog(page)
-    expect(page.locator("#status")).to_contain_text(f"{channel.subject}: unsubscribed")
+    expect(status(page)).to_contain_text(f"{channel.subject}: unsubscribed")
     assert_accessible(page, f"undo offered, recent changes ({scheme})")
 
 
@@ -70,11 +71,11 @@ def test_preference_page_busy_and_after_an_error(
     switch(page, off).click()
     expect(switch(page, off)).to_have_attribute("aria-busy", "true")
     assert_accessible(page, f"busy ({scheme})")
-    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed", timeout=10_000)
+    expect(status(page)).to_have_text(f"{off.name}: subscribed", timeout=10_000)
 
     sandbox.fault(method="PATCH", path="subscriptions/me", status=429)
     switch(page, off).click()
-    expect(page.locator("#status")).to_contain_text("not saved")
+    expect(status(page)).to_contain_text("not saved")
     assert_accessible(page, f"error ({scheme})")
 
 
@@ -135,7 +136,7 @@ def test_the_page_works_at_200_percent_zoom(page: Page, base_url: str, as_found)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 640
     off = one_off(page)
     switch(page, off).click()
-    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed")
+    expect(status(page)).to_have_text(f"{off.name}: subscribed")
 
 
 def test_reduced_motion_turns_transitions_off(page: Page, base_url: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from e2e.support import GIVING_UP_MS, one_off, patches, subscriptions, switch
+from e2e.support import GIVING_UP_MS, one_off, patches, status, subscriptions, switch
 
 
 def test_a_refused_change_shows_the_truth_and_can_be_tried_again(signed_in: Page, sandbox) -> None:
@@ -14,12 +14,12 @@ def test_a_refused_change_shows_the_truth_and_can_be_tried_again(signed_in: Page
     off = one_off(page)
     sandbox.fault(method="PATCH", path="subscriptions/me", status=429)
     switch(page, off).click()
-    expect(page.locator("#status")).to_contain_text(f"{off.name}: not saved")
-    expect(page.locator("#status")).to_contain_text("Please try again")
+    expect(status(page)).to_contain_text(f"{off.name}: not saved")
+    expect(status(page)).to_contain_text("Please try again")
     expect(switch(page, off)).not_to_be_checked()
     assert sandbox.states()[off.id] == 0
     page.get_by_role("button", name="Try again").click()
-    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed")
+    expect(status(page)).to_have_text(f"{off.name}: subscribed")
     expect(switch(page, off)).to_be_checked()
     assert sandbox.states()[off.id] == 1
 
@@ -32,7 +32,7 @@ def test_two_seconds_of_latency_still_lands_and_the_switch_is_busy_meanwhile(
     sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=2000)
     switch(page, off).click()
     expect(switch(page, off)).to_have_attribute("aria-busy", "true")
-    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed", timeout=10_000)
+    expect(status(page)).to_have_text(f"{off.name}: subscribed", timeout=10_000)
     expect(switch(page, off)).to_be_checked()
     assert sandbox.states()[off.id] == 1
 
@@ -44,7 +44,7 @@ def test_a_busy_switch_ignores_more_clicks_and_sends_one_change(signed_in: Page,
     switch(page, off).dblclick()
     expect(switch(page, off)).to_have_attribute("aria-busy", "true")
     switch(page, off).click(force=True)
-    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed")
+    expect(status(page)).to_have_text(f"{off.name}: subscribed")
     expect(switch(page, off)).to_be_checked()
     assert patches(sandbox) == [200]
     assert sandbox.states()[off.id] == 1
@@ -56,7 +56,7 @@ def test_a_passing_503_is_asked_again_and_the_change_lands(signed_in: Page, sand
     off = one_off(page)
     sandbox.fault(method="PATCH", path="subscriptions/me", status=503)
     switch(page, off).click()
-    expect(page.locator("#status")).to_have_text(f"{off.name}: subscribed")
+    expect(status(page)).to_have_text(f"{off.name}: subscribed")
     assert sandbox.states()[off.id] == 1
     assert patches(sandbox) == [503, 200]
 
@@ -68,10 +68,10 @@ def test_spotzee_down_for_the_change_shows_what_is_saved_and_claims_nothing(
     off = one_off(page)
     sandbox.fault(method="PATCH", path="subscriptions/me", status=503, count=100)
     switch(page, off).click()
-    expect(page.locator("#status")).to_contain_text(
+    expect(status(page)).to_contain_text(
         f"{off.name}: we couldn't confirm this change in time", timeout=GIVING_UP_MS
     )
-    expect(page.locator("#status")).not_to_contain_text("not saved")
+    expect(status(page)).not_to_contain_text("not saved")
     expect(switch(page, off)).not_to_be_checked()  # what Spotzee has
     assert sandbox.states()[off.id] == 0
 
@@ -84,7 +84,7 @@ def test_changes_made_quickly_are_answered_in_order(signed_in: Page, sandbox) ->
     switch(page, first).click()
     switch(page, second).click()
     # (Turning off a confirmed type says more after this: that the confirmation is gone.)
-    expect(page.locator("#status")).to_contain_text(
+    expect(status(page)).to_contain_text(
         f"{second.name}: {'unsubscribed' if second.on else 'subscribed'}", timeout=10_000
     )
     page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")

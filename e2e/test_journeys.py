@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from e2e.put_back import AsFound
-from e2e.support import CUSTOMERS, a_channel_with_something_on, answer_dialog, sign_in
+from e2e.support import CUSTOMERS, a_channel_with_something_on, answer_dialog, sign_in, status
 
 
 def switches(page: Page) -> dict[str, bool]:
@@ -31,9 +31,7 @@ def set_switch(page: Page, switch_id: str, on: bool) -> None:
     if control.is_checked() != on:
         label = page.locator(f"label[for={switch_id}]").inner_text().split("\n")[0].strip()
         control.click()
-        expect(page.locator("#status")).to_have_text(
-            f"{label}: {'subscribed' if on else 'unsubscribed'}"
-        )
+        expect(status(page)).to_have_text(f"{label}: {'subscribed' if on else 'unsubscribed'}")
     expect(page.locator(f"#{switch_id}")).to_be_checked(checked=on)
 
 
@@ -63,7 +61,7 @@ def test_unsubscribe_from_all(page: Page, base_url: str, as_found: AsFound, scop
         button, covered = "Unsubscribe from everything", set(switches(page))
     page.get_by_role("button", name=button, exact=True).click()
     answer_dialog(page)
-    expect(page.locator("#status")).to_contain_text(": unsubscribed")
+    expect(status(page)).to_contain_text(": unsubscribed")
     page.reload()
     after = switches(page)
     assert covered and not any(after[switch_id] for switch_id in covered)

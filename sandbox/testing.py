@@ -107,6 +107,11 @@ class SandboxClient:
     def log(self) -> list[dict[str, Any]]:
         return self.control("GET", "requests").json()["requests"]
 
-    def states(self, external_id: str = "cust-9f4b21") -> dict[int, int]:
-        response = self.call("GET", f"/users/{external_id}/subscriptions", params={"limit": 100})
+    def states(
+        self, external_id: str = "cust-9f4b21", *, key: str = DEFAULT_SECRET_KEY
+    ) -> dict[int, int]:
+        response = self.call(
+            "GET", f"/users/{external_id}/subscriptions", key=key, params={"limit": 100}
+        )
+        assert response.status_code == 200, response.text
         return {item["subscription_id"]: item["state"] for item in response.json()["results"]}

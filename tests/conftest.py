@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,14 +18,18 @@ from flask_wtf.csrf import generate_csrf
 from sandbox.testing import running_sandbox
 from tooling import stack
 
-from .support import PUBLISHABLE_KEY, ROOT, SECRET_KEY, Sandbox
+from .support import LINK_KEY, PUBLISHABLE_KEY, ROOT, SECRET_KEY, Sandbox, csrf_of
 
 
 @pytest.fixture(scope="session", autouse=True)
 def catalogues() -> None:
-    """The .mo files the app reads, built from the committed .po files (as make does)."""
+    """The .mo files the app reads, built from the committed .po files as make does, where
+    make has not already (run on its own, the suite needs no make step first)."""
     for po in ROOT.glob("translations/*/LC_MESSAGES/messages.po"):
-        with po.open("rb") as source, po.with_suffix(".mo").open("wb") as target:
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source, mo.open("wb") as target:
             write_mo(target, read_po(source))
 
 
@@ -54,10 +57,7 @@ class Web:
                 token = generate_csrf()
                 kept.update(session)
             return token
-        page = self.client.get(path).get_data(as_text=True)
-        found = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', page)
-        assert found, f"no CSRF token on {path}"
-        return found.group(1)
+        return csrf_of(self.client.get(path).get_data(as_text=True))
 
     def sign_in(self, email: str = "jane@example.com", password: str = "demo") -> Any:
         response = self.client.post(
@@ -105,6 +105,12 @@ def make_web(sandbox: Sandbox, tmp_path) -> Callable[..., Web]:
 @pytest.fixture
 def web(make_web: Callable[..., Web]) -> Web:
     return make_web()
+
+
+@pytest.fixture
+def linked(make_web: Callable[..., Web]) -> Web:
+    """The web app with a known link key (LINK_KEY), for preference links."""
+    return make_web(LINK_SECRET_KEY=LINK_KEY)
 
 
 class ProxyPage(http.server.BaseHTTPRequestHandler):

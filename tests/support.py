@@ -17,15 +17,19 @@ SECRET_KEY = DEFAULT_SECRET_KEY
 PUBLISHABLE_KEY = DEFAULT_PUBLISHABLE_KEY
 JANE = "cust-9f4b21"
 OMAR = "cust-1a3b5c"
+LINK_KEY = "test-only-link-key"  # the `linked` web app's LINK_SECRET_KEY
 
 __all__ = [
     "JANE",
+    "LINK_KEY",
     "OMAR",
     "PUBLISHABLE_KEY",
     "ROOT",
     "SECRET_KEY",
     "Sandbox",
     "csrf_of",
+    "links_for",
+    "path_of",
     "served",
     "switch_is_on",
 ]
@@ -43,6 +47,17 @@ def csrf_of(html: str) -> str:
     found = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', html)
     assert found, "no CSRF token on the page"
     return found.group(1)
+
+
+def links_for(external_id: str = JANE, **kwargs: Any) -> Any:
+    """The email links the `linked` web app accepts, for a contact (EmailLinks)."""
+    from backend.links import email_links
+
+    return email_links(external_id, base_url="http://localhost", secret_key=LINK_KEY, **kwargs)
+
+
+def path_of(url: str) -> str:
+    return url.removeprefix("http://localhost")
 
 
 def served(app: Any) -> AbstractContextManager[str]:

@@ -15,26 +15,11 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from backend.consent import ConsentRecord
-from backend.links import PREFERENCES, email_links
-from tests.support import JANE, OMAR, switch_is_on
+from backend.links import PREFERENCES
+from tests.support import JANE, LINK_KEY, OMAR, csrf_of, links_for, path_of, switch_is_on
 
-LINK_KEY = "test-only-link-key"
 PATCHES = "/api/client/subscriptions/me"
 SERVER_PATCHES = f"/api/client/users/{JANE}/subscriptions"
-
-
-@pytest.fixture
-def linked(make_web):
-    """The web app with a known link key."""
-    return make_web(LINK_SECRET_KEY=LINK_KEY)
-
-
-def links_for(external_id: str = JANE, **kwargs):
-    return email_links(external_id, base_url="http://localhost", secret_key=LINK_KEY, **kwargs)
-
-
-def path_of(url: str) -> str:
-    return url.removeprefix("http://localhost")
 
 
 def fresh_client(web):
@@ -43,7 +28,7 @@ def fresh_client(web):
 
 
 def csrf_and_token(html: str) -> tuple[str, str]:
-    csrf = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    csrf = csrf_of(html)
     token = re.search(r'data-token="([^"]+)"', html).group(1)
     return csrf, token
 

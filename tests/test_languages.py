@@ -15,15 +15,8 @@ from babel.dates import get_month_names
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, refresh
 
-from backend.links import email_links
 from frontend.i18n import gettext, translations
-from tests.support import OMAR, ROOT
-
-
-@pytest.fixture
-def linked(make_web):
-    return make_web(LINK_SECRET_KEY="k" * 32)
-
+from tests.support import JANE, OMAR, ROOT, links_for, path_of
 
 LANGUAGES = ("es", "de", "fr", "ar")
 PLACEHOLDER = re.compile(r"%\(\w+\)s")
@@ -115,6 +108,16 @@ def test_the_check_finds_an_unmarked_word() -> None:
 # -- choosing the language ------------------------------------------------------------------
 
 
+def turn_on_tips(web, headers: dict[str, str] | None = None):
+    """Turn "In-app tips" (21) on as the page's form does, its contact token in the form."""
+    return web.client.post(
+        "/preferences/subscriptions/21",
+        data={"previous_state": "0", "subscribed": "1", "csrf_token": web.csrf(),
+              "contact_token": web.sandbox.mint()},
+        headers=headers or {},
+    )  # fmt: skip
+
+
 def heading(html: str) -> str:
     return re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1).strip()
 
@@ -150,12 +153,7 @@ def test_the_customers_choice_beats_the_contacts_locale_and_the_browser(web) -> 
     assert heading(page).startswith("Hallo Jane")
     assert '<html lang="de" dir="ltr">' in page
     # Changes answer in the chosen language too.
-    change = web.client.post(
-        "/preferences/subscriptions/21",
-        data={"previous_state": "0", "subscribed": "1", "csrf_token": web.csrf(),
-              "contact_token": web.sandbox.mint()},
-        headers={"HX-Request": "true"},
-    )  # fmt: skip
+    change = turn_on_tips(web, {"HX-Request": "true"})
     assert "Tipps in der App: abonniert" in change.get_data(as_text=True)
 
 
@@ -172,9 +170,7 @@ def test_the_browsers_first_choice_we_speak_wins_not_an_exact_match_lower_down(
 
 
 def test_the_contacts_locale_beats_the_browser(web) -> None:
-    web.sandbox.call(
-        "POST", "/users/batch", json=[{"external_id": "cust-9f4b21", "locale": "es-MX"}]
-    )
+    web.sandbox.call("POST", "/users/batch", json=[{"external_id": JANE, "locale": "es-MX"}])
     web.sign_in()
     page = web.client.get("/preferences", headers={"Accept-Language": "de"})
     assert heading(page.get_data(as_text=True)) == "Hola, Jane: elige lo que te enviamos"
@@ -238,11 +234,7 @@ def test_the_language_menu_names_each_language_in_its_own_words(web) -> None:
 
 def test_recent_changes_are_dated_in_the_customers_language_and_timezone(web) -> None:
     web.sign_in()
-    web.client.post(
-        "/preferences/subscriptions/21",
-        data={"previous_state": "0", "subscribed": "1", "csrf_token": web.csrf(),
-              "contact_token": web.sandbox.mint()},
-    )  # fmt: skip
+    turn_on_tips(web)
     web.client.get("/language/fr")
     html = web.client.get("/preferences").get_data(as_text=True)
     [stamp] = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', html)
@@ -261,15 +253,9 @@ def test_recent_changes_are_dated_in_the_customers_language_and_timezone(web) ->
 
 @pytest.mark.parametrize("zone", ["posix/Europe/London", "right/UTC", "localtime", "Nowhere/X"])
 def test_a_timezone_babel_cannot_use_is_utc_not_a_broken_page(web, zone) -> None:
-    web.sandbox.call(
-        "POST", "/users/batch", json=[{"external_id": "cust-9f4b21", "timezone": zone}]
-    )
+    web.sandbox.call("POST", "/users/batch", json=[{"external_id": JANE, "timezone": zone}])
     web.sign_in()
-    web.client.post(
-        "/preferences/subscriptions/21",
-        data={"previous_state": "0", "subscribed": "1", "csrf_token": web.csrf(),
-              "contact_token": web.sandbox.mint()},
-    )  # fmt: skip
+    turn_on_tips(web)
     page = web.client.get("/preferences")
     assert page.status_code == 200 and "<time datetime=" in page.get_data(as_text=True)
 
@@ -278,16 +264,10 @@ def test_a_link_to_another_contact_keeps_neither_ones_language_for_the_other(lin
     linked.sandbox.call("POST", "/users/batch", json=[{"external_id": OMAR, "locale": "de-DE"}])
     linked.sign_in()  # Jane, en-AU
     assert heading(linked.client.get("/preferences").get_data(as_text=True)).startswith("Hi")
-    omars = email_links(OMAR, base_url="http://localhost", secret_key="k" * 32).preferences
-    his = linked.client.get(omars.removeprefix("http://localhost")).get_data(as_text=True)
+    his = linked.client.get(path_of(links_for(OMAR).preferences)).get_data(as_text=True)
     assert '<html lang="de"' in his
     # Jane's answers are still in her language, not Omar's.
-    change = linked.client.post(
-        "/preferences/subscriptions/21",
-        data={"previous_state": "0", "subscribed": "1", "csrf_token": linked.csrf(),
-              "contact_token": linked.sandbox.mint()},
-        headers={"HX-Request": "true"},
-    )  # fmt: skip
+    change = turn_on_tips(linked, {"HX-Request": "true"})
     assert "In-app tips: subscribed" in change.get_data(as_text=True)
 
 

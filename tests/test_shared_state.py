@@ -10,7 +10,7 @@ import requests
 
 from tests.support import PUBLISHABLE_KEY, SECRET_KEY, csrf_of
 from tooling.devserver import free_port
-from tooling.stack import Service
+from tooling.stack import Service, running
 
 
 def app_process(name: str, sandbox, redis_url: str, database: str) -> Service:
@@ -39,14 +39,8 @@ def two_apps(sandbox, redis_url, tmp_path) -> Iterator[tuple[Service, Service]]:
         app_process("first app", sandbox, redis_url, database),
         app_process("second app", sandbox, redis_url, database),
     )
-    try:
-        for app in apps:
-            app.start(quiet=True)
-            app.wait_ready()
+    with running(*apps):
         yield apps
-    finally:
-        for app in apps:
-            app.stop()
 
 
 def sign_in(browser: requests.Session, app: Service, password: str = "demo") -> int:

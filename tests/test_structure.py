@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from flask import render_template_string, template_rendered
 
-from tests.support import SECRET_KEY
+from tests.support import ROOT, SECRET_KEY
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY_LITERAL = re.compile(r"\bsk_[A-Za-z0-9]")
 
 
