@@ -21,14 +21,20 @@ def assert_list_whole(page: Page, switches: int) -> None:
 # -- another tab ------------------------------------------------------------------------
 
 
+def signed_out_elsewhere(page: Page) -> Page:
+    """Another tab of the same browser, which has just signed out."""
+    other = page.context.new_page()
+    other.goto(page.url)
+    other.get_by_role("button", name="Sign out").click()
+    return other
+
+
 def test_signed_out_in_another_tab_a_click_says_sign_in_again(
     signed_in: Page, as_found: AsFound, spotzee
 ) -> None:
     page = signed_in
     shown, off = subscriptions(page), one_off(page)
-    other = page.context.new_page()
-    other.goto(page.url)
-    other.get_by_role("button", name="Sign out").click()
+    signed_out_elsewhere(page)
     switch(page, off).click()
     expect(status(page)).to_contain_text(f"{off.name}: not saved. You've been signed out.")
     expect(status(page).get_by_role("link", name="Sign in again")).to_be_visible()
@@ -40,14 +46,11 @@ def test_signed_out_in_another_tab_a_click_says_sign_in_again(
 
 
 def test_signed_in_again_in_another_tab_a_click_says_reload(
-    signed_in: Page, as_found: AsFound
+    signed_in: Page, base_url: str, as_found: AsFound
 ) -> None:
     page = signed_in
     shown, off = subscriptions(page), one_off(page)
-    other = page.context.new_page()
-    other.goto(page.url)
-    other.get_by_role("button", name="Sign out").click()
-    sign_in(other, page.url.rsplit("/preferences", 1)[0])
+    sign_in(signed_out_elsewhere(page), base_url)
     switch(page, off).click()
     expect(status(page)).to_contain_text(
         f"{off.name}: not saved. You signed in or out in another tab"
