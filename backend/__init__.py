@@ -26,6 +26,7 @@ from . import (
     config,
     consent,
     customers,
+    database,
     health,
     links,
     one_click,
@@ -100,9 +101,9 @@ def create_app(
     assets.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    data = database.init_app(app)
     sessions.init_app(
-        app,
-        sessions.RedisSessions(redis) if redis else sessions.SqliteSessions(app.config["DATABASE"]),
+        app, sessions.RedisSessions(redis) if redis else sessions.SqliteSessions(data)
     )
     if identify is None:
         customers.init_app(app)

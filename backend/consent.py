@@ -15,13 +15,9 @@ import csv
 import hashlib
 import hmac
 import json
-import sqlite3
 import sys
-import threading
-import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import click
 from flask import Flask, current_app, request
@@ -29,6 +25,8 @@ from flask.cli import AppGroup
 
 from frontend import Change, RecordedChange
 from spotzee import SubscriptionState
+
+from .database import Database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consent_records (
@@ -64,42 +62,14 @@ COLUMNS = (
 )
 
 
-def write_ahead_log(conn: sqlite3.Connection, *, seconds: float = 10) -> None:
-    """Put the database in write-ahead-log mode: each change is still on disk when its
-    commit returns (synchronous stays FULL), for one sync of the log instead of several.
-    The switch needs the database to itself, and SQLite answers "locked" at once rather
-    than waiting while another process (a second gunicorn worker starting) has it open:
-    so ask again for a while."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                conn.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
 class ConsentRecord:
     """The append-only record in the app's SQLite database."""
 
-    def __init__(self, path: str, hash_key: str) -> None:
-        self.path = path
+    def __init__(self, database: Database, hash_key: str) -> None:
+        self._conn = database.connection
         self._hash_key = hash_key.encode()
-        self._local = threading.local()
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         with self._conn() as conn:
-            write_ahead_log(conn)
             conn.executescript(SCHEMA)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = sqlite3.connect(self.path, timeout=10)
-            conn.row_factory = sqlite3.Row
-        return conn
 
     def client_hash(self, address: str) -> str:
         """Who changed it, as far as a brand may keep: a keyed hash, not the address."""
@@ -183,7 +153,7 @@ def append_for(external_id: str, changes: Sequence[Change]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["consent"] = ConsentRecord(app.config["DATABASE"], app.config["SECRET_KEY"])
+    app.extensions["consent"] = ConsentRecord(app.extensions["database"], app.config["SECRET_KEY"])
     app.cli.add_command(cli)
 
 

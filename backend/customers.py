@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-import threading
-from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import sessions
+from .database import connection
 from .identity import Customer
 
 SCHEMA = """
@@ -40,35 +39,11 @@ DEMO_CUSTOMERS = (
 _UNKNOWN_USER_HASH = generate_password_hash("not-a-real-password")
 
 
-def connect(path: str) -> sqlite3.Connection:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=10)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-def reader() -> sqlite3.Connection:
-    """This thread's connection for look-ups. Every signed-in request looks its customer up,
-    and opening a connection costs several times the query, so each thread keeps one (held
-    by the app, so it goes when the app goes). SQLite reads see every committed write, so a
-    kept connection is never stale."""
-    local = current_app.extensions["customer_connections"]
-    conn = getattr(local, "conn", None)
-    if conn is None:
-        conn = local.conn = connect(current_app.config["DATABASE"])
-    return conn
-
-
 def init_app(app: Flask) -> None:
-    app.extensions["customer_connections"] = threading.local()
-    conn = connect(app.config["DATABASE"])
-    try:
-        with conn:
-            conn.executescript(SCHEMA)
-            if app.config["DEMO"]:
-                seed_demo_customers(conn, app.config["DEMO_PASSWORD"])
-    finally:
-        conn.close()
+    with app.extensions["database"].connection() as conn:
+        conn.executescript(SCHEMA)
+        if app.config["DEMO"]:
+            seed_demo_customers(conn, app.config["DEMO_PASSWORD"])
     app.cli.add_command(cli)
 
 
@@ -93,12 +68,14 @@ def _customer(row: sqlite3.Row | None) -> Customer | None:
 
 
 def find(customer_id: int) -> Customer | None:
-    row = reader().execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    row = connection().execute("SELECT * FROM customers WHERE id = ?", (customer_id,)).fetchone()
     return _customer(row)
 
 
 def _row_by_email(email: str) -> sqlite3.Row | None:
-    return reader().execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()
+    return (
+        connection().execute("SELECT * FROM customers WHERE email = ?", (email.strip(),)).fetchone()
+    )
 
 
 def find_by_email(email: str) -> Customer | None:
@@ -133,7 +110,7 @@ def add_command(email: str, external_id: str, name: str, password_stdin: bool) -
     if len(password) < 8:
         raise click.ClickException("The password must have at least 8 characters.")
     try:
-        with connect(current_app.config["DATABASE"]) as conn:
+        with connection() as conn:
             conn.execute(
                 "INSERT INTO customers (email, password_hash, external_id, name)"
                 " VALUES (?, ?, ?, ?)",
@@ -154,7 +131,7 @@ def add_command(email: str, external_id: str, name: str, password_stdin: bool) -
 @cli.command("list")
 def list_command() -> None:
     """List every customer: email, Spotzee external_id, name."""
-    with connect(current_app.config["DATABASE"]) as conn:
+    with connection() as conn:
         rows = conn.execute("SELECT email, external_id, name FROM customers ORDER BY email")
         for row in rows:
             click.echo(f"{row['email']}\t{row['external_id']}\t{row['name']}")
@@ -165,7 +142,7 @@ def list_command() -> None:
 def remove_command(email: str) -> None:
     """Remove the customer with EMAIL, and end every session of theirs."""
     customer = by_email(email)
-    with connect(current_app.config["DATABASE"]) as conn:
+    with connection() as conn:
         conn.execute("DELETE FROM customers WHERE id = ?", (customer.id,))
     sessions.store().sign_out_everywhere(customer.id)
     click.echo(f"Removed {customer.email}.")

@@ -14,14 +14,13 @@ this host).
 from __future__ import annotations
 
 import secrets
-import sqlite3
-import threading
 import time
-from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask, Response, current_app, request, session
 from flask_login import logout_user
+
+from .database import Database
 
 # A session is written back when it was last marked as used longer ago than this, so an
 # active customer's cookie is not rewritten on every click.
@@ -52,18 +51,10 @@ class SqliteSessions:
         customer_id TEXT PRIMARY KEY, generation INTEGER NOT NULL);
     """
 
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._local = threading.local()
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, database: Database) -> None:
+        self._conn = database.connection
         with self._conn() as conn:
             conn.executescript(self.SCHEMA)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = sqlite3.connect(self.path, timeout=10)
-        return conn
 
     def is_current(self, customer_id: str, sid: str, generation: int) -> bool:
         row = (

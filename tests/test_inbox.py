@@ -14,7 +14,7 @@ import time
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from backend.consent import ConsentRecord
+from backend.database import Database
 from backend.links import PREFERENCES
 from tests.support import JANE, LINK_KEY, OMAR, csrf_of, links_for, path_of, switch_is_on
 
@@ -420,7 +420,7 @@ def test_the_consent_record_is_append_only(linked) -> None:
     conn.close()
 
 
-def test_the_record_switches_to_a_write_ahead_log_while_another_process_reads(tmp_path):
+def test_the_database_switches_to_a_write_ahead_log_while_another_process_reads(tmp_path):
     """Gunicorn workers start together on one new database: the switch waits its turn.
     (The case SQLite answers "locked" at once, two processes each waiting on the other, is
     what write_ahead_log asks again for; it was seen one start in ten with three workers.)"""
@@ -430,5 +430,5 @@ def test_the_record_switches_to_a_write_ahead_log_while_another_process_reads(tm
     other.execute("BEGIN")
     other.execute("SELECT * FROM elsewhere").fetchall()  # another process, mid-read
     threading.Timer(0.3, other.execute, ["COMMIT"]).start()
-    ConsentRecord(str(path), "key")
+    Database(str(path))
     assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
