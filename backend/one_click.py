@@ -20,6 +20,7 @@ from flask import Blueprint, Response, abort, current_app, make_response, render
 
 from frontend import Change, words_for
 from spotzee import (
+    Answer,
     ContactNotFound,
     ContactSubscription,
     SpotzeeError,
@@ -34,6 +35,9 @@ bp = Blueprint("one_click", __name__)
 log = logging.getLogger("backend.one_click")
 
 ONE_CLICK_BODY = ("List-Unsubscribe", "One-Click")  # RFC 8058's form field and value
+# How often one link may unsubscribe again after the type was turned back on, within
+# Spotzee's idempotency window (24 hours), before the app stops asking.
+MAX_REUSES = 20
 
 
 def subscription(grant: links.Grant) -> ContactSubscription | None:
@@ -56,6 +60,32 @@ def preference_link(grant: links.Grant) -> str:
     ).preferences
 
 
+def unsubscribe(grant: links.Grant, signed: str) -> Answer:
+    """Set the link's type to unsubscribed, as one operation however often the mail
+    provider retries it: the Idempotency-Key comes from the link. If Spotzee replays an
+    unsubscribe this link made before and the type is on again (the customer turned it
+    back on since), that answer is old news: unsubscribe anew, under a key derived from the
+    answer replayed, so that retries of this one are recognised too."""
+    key = one_click_key(signed)
+    for _ in range(MAX_REUSES):
+        answer = secret_client().set_contact_subscriptions(
+            grant.external_id,
+            [(grant.subscription_id, SubscriptionState.UNSUBSCRIBED)],
+            idempotency_key=key,
+        )
+        now = subscription(grant) if answer.replayed else None
+        if now is None or not now.state.receives:
+            return answer
+        key = one_click_key(signed, answer.request_id or "")
+    raise SpotzeeError(
+        f"one-click: the link was replayed {MAX_REUSES} times with its type on", status=0
+    )
+
+
+def one_click_key(signed: str, after: str = "") -> str:
+    return "one-click-" + hashlib.sha256(f"{signed}\n{after}".encode()).hexdigest()[:48]
+
+
 @bp.route("/u/<signed>", methods=["GET", "POST"])
 @csrf.exempt  # the signed link is the credential: no cookie, so nothing to forge
 def one_click(signed: str) -> Any:
@@ -73,12 +103,7 @@ def one_click(signed: str) -> Any:
     if request.form.get(ONE_CLICK_BODY[0]) != ONE_CLICK_BODY[1]:
         abort(400)
     if state.receives:
-        answer = secret_client().set_contact_subscriptions(
-            grant.external_id,
-            [(grant.subscription_id, SubscriptionState.UNSUBSCRIBED)],
-            # The same link is the same operation: a retry is recognised, never run twice.
-            idempotency_key="one-click-" + hashlib.sha256(signed.encode()).hexdigest()[:48],
-        )
+        answer = unsubscribe(grant, signed)
         if not answer.replayed:
             consent.append_for(
                 grant.external_id,

@@ -196,6 +196,31 @@ def test_a_one_click_post_unsubscribes_once_and_a_repeat_changes_nothing_more(li
     assert [(r.subscription_id, r.source) for r in records] == [(7, "one-click")]
 
 
+def resubscribe(web, subscription_id: int = 7) -> None:
+    """The customer turns the type on again (as the page would, with the server's key)."""
+    answer = web.sandbox.call(
+        "PATCH",
+        f"/users/{JANE}/subscriptions",
+        json=[{"subscription_id": subscription_id, "state": 1}],
+    )
+    assert answer.status_code == 200 and web.sandbox.states()[subscription_id] == 1
+
+
+def test_a_one_click_link_used_again_after_turning_the_type_back_on_unsubscribes_again(
+    linked,
+) -> None:
+    """Spotzee would replay the link's first unsubscribe (same Idempotency-Key) while the
+    type is on again: that must not be answered "You're unsubscribed"."""
+    mail_client = fresh_client(linked)
+    for _ in range(3):
+        answer = mail_client.post(one_click_path(), data={"List-Unsubscribe": "One-Click"})
+        assert answer.status_code == 200 and "You're unsubscribed" in answer.get_data(as_text=True)
+        assert linked.sandbox.states()[7] == 0
+        resubscribe(linked)
+    records = linked.app.extensions["consent"].recent(JANE)
+    assert [(r.subscription_id, r.source) for r in records] == [(7, "one-click")] * 3
+
+
 def test_one_click_speaks_the_customers_language_but_records_spotzees_name(linked) -> None:
     answer = fresh_client(linked).post(
         one_click_path(),
