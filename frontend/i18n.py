@@ -35,7 +35,8 @@ LANGUAGES = {
 }
 RIGHT_TO_LEFT = frozenset({"ar"})
 COOKIE = "lang"
-SESSION_KEY = "contact_place"  # {"for": external_id, "locale": …, "timezone": …}
+SESSION_KEY = "contact_places"  # {external_id: {"locale": …, "timezone": …}, …}
+REMEMBERED_CONTACTS = 4  # the customer's own, and a few links: the cookie stays small
 ONE_YEAR = 365 * 24 * 3600
 
 babel = Babel()
@@ -73,24 +74,26 @@ def select_timezone() -> str:
 
 
 def remembered() -> dict[str, str]:
-    """The current contact's locale and timezone as the page last read them from Spotzee:
-    only if they are this contact's (a link opened in a signed-in browser is another)."""
-    entry = session.get(SESSION_KEY)
+    """The current contact's locale and timezone as its page last read them from Spotzee
+    (a link opened in a signed-in browser is another contact, kept apart)."""
+    places = session.get(SESSION_KEY)
     contact = getattr(current_user, "external_id", None)
-    if isinstance(entry, dict) and contact is not None and entry.get("for") == contact:
-        return entry
-    return {}
+    place = places.get(contact) if isinstance(places, dict) and contact is not None else None
+    return place if isinstance(place, dict) else {}
 
 
 def remember_contact(contact: Contact) -> None:
     """Keep the contact's language and timezone for this session's later answers (the
-    htmx fragments), writing the session only when they change (or are cleared)."""
-    entry = {"for": contact.external_id}
-    entry.update(
-        {k: v for k, v in (("locale", contact.locale), ("timezone", contact.timezone)) if v}
-    )
-    if session.get(SESSION_KEY) != entry:
-        session[SESSION_KEY] = entry
+    htmx fragments), beside those of the few other contacts this browser has open (the
+    customer's own, and the links they opened), writing the session only on a change."""
+    place = {k: v for k, v in (("locale", contact.locale), ("timezone", contact.timezone)) if v}
+    places = session.get(SESSION_KEY)
+    places = dict(places) if isinstance(places, dict) else {}
+    if places.get(contact.external_id) == place:
+        return
+    places.pop(contact.external_id, None)
+    places[contact.external_id] = place  # the latest last; the oldest go first
+    session[SESSION_KEY] = dict(list(places.items())[-REMEMBERED_CONTACTS:])
 
 
 def language_return() -> str:

@@ -271,6 +271,21 @@ def test_a_link_to_another_contact_keeps_neither_ones_language_for_the_other(lin
     assert "In-app tips: subscribed" in change.get_data(as_text=True)
 
 
+def test_a_link_to_another_contact_leaves_the_customers_own_language_as_it_was(linked) -> None:
+    linked.sandbox.call(
+        "POST",
+        "/users/batch",
+        json=[{"external_id": JANE, "locale": "fr-FR"}, {"external_id": OMAR, "locale": "de-DE"}],
+    )
+    linked.sign_in()
+    assert heading(linked.client.get("/preferences").get_data(as_text=True)).startswith("Bonjour")
+    his = linked.client.get(path_of(links_for(OMAR).preferences)).get_data(as_text=True)
+    assert '<html lang="de"' in his
+    # Back on her own page without reloading it: her answers are still in French.
+    change = turn_on_tips(linked, {"HX-Request": "true"})
+    assert "Astuces dans l&#39;appli : abonnement activé" in change.get_data(as_text=True)
+
+
 # -- the brand's words and look -----------------------------------------------------------
 
 
