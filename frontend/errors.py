@@ -301,7 +301,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(SpotzeeError)
     def spotzee_failed(error: SpotzeeError) -> Response:
-        if error.status in (401, 403) and not error.token_rejected:
+        # A 401 or 403 that names no field of the request, and is not about the contact's
+        # token, is about the app's key. (A refused field, such as a type that is not
+        # public, names it: the customer's request, not the operator's configuration.)
+        if error.status in (401, 403) and not error.token_rejected and error.param is None:
             log.error("Spotzee refused the app's key (check SPOTZEE_*_KEY): %s", error)
         else:
             log.warning("Spotzee call failed: %s", error)

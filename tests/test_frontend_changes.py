@@ -116,11 +116,14 @@ def test_an_unknown_type_is_a_404_naming_the_problem(web) -> None:
     assert "no longer exists" in response.get_data(as_text=True)
 
 
-def test_a_non_public_type_is_refused_with_a_message(web) -> None:
+def test_a_non_public_type_is_refused_with_a_message(web, caplog) -> None:
     web.sign_in()
     response = change(web, 9, on=False)
     assert response.status_code == 403
     assert "Test type: not saved." in response.get_data(as_text=True)
+    # Spotzee refused a field the customer sent, not the app's key: no alarm for operators.
+    assert "check SPOTZEE" not in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
 # -- every error answer to htmx is a fragment: the list stays whole ---------------------
