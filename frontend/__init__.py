@@ -122,6 +122,7 @@ def init_app(
     i18n.init_app(app)
     views.init_templates(app)
     errors.init_app(app)
+    app.url_map.converters["type_id"] = views.TypeId
     app.register_blueprint(bp)
 
 

@@ -31,6 +31,7 @@ from flask import (
 from flask_babel import refresh
 from flask_login import login_required
 from flask_wtf.csrf import generate_csrf
+from werkzeug.routing import IntegerConverter
 
 from spotzee import ContactSubscription, SubscriptionState
 
@@ -138,7 +139,7 @@ def page(signed: str | None = None) -> Response:
     return response
 
 
-@route("/subscriptions/<int:subscription_id>", methods=["POST"])
+@route("/subscriptions/<type_id:subscription_id>", methods=["POST"])
 def set_subscription(subscription_id: int, signed: str | None = None) -> Response:
     """Turn one subscription on or off."""
     change = SwitchChange.from_form(subscription_id)
@@ -274,6 +275,13 @@ def named(change: RecordedChange) -> RecordedChange:
     """A line of "Recent changes", named as the brand names the type in the customer's
     language today (the record keeps the name that was shown when it was made)."""
     return replace(change, name=words_for(change.subscription_id).name or change.name)
+
+
+class TypeId(IntegerConverter):
+    """A subscription type id in a path, read as is_id reads one in a form (Werkzeug's int
+    takes any Unicode digit, "١٢" for 12, and any length)."""
+
+    regex = r"[0-9]{1,11}"
 
 
 def is_id(value: str) -> bool:

@@ -126,6 +126,19 @@ def test_a_non_public_type_is_refused_with_a_message(web, caplog) -> None:
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
 
 
+@pytest.mark.parametrize("path_id", ["\u0661\u0662", "\uff11\uff12", "9" * 20])  # 12, 12, huge
+def test_a_type_id_in_a_path_is_ascii_digits_of_a_sane_length(web, path_id) -> None:
+    web.sign_in()
+    csrf = web.csrf()
+    response = web.client.post(
+        f"/preferences/subscriptions/{path_id}",
+        data={"csrf_token": csrf, "previous_state": "0", "subscribed": "1"},
+        headers=htmx_headers(web.sandbox.mint(), csrf),
+    )
+    assert response.status_code == 404
+    assert web.upstream("/api/client/subscriptions/me") == []
+
+
 # -- every error answer to htmx is a fragment: the list stays whole ---------------------
 
 
