@@ -163,6 +163,11 @@ def links_command(who: str, subscription: int | None, base_url: str) -> None:
         raise click.ClickException("LINK_SECRET_KEY is not set: links cannot be signed.")
     customer = customers.find_by_email(who)
     external_id = customer.external_id if customer else who
+    if customer is None and "@" in who:
+        # Most likely a mistyped email: the link would open a contact that does not exist.
+        click.echo(
+            f"No customer has the email {who}: signing it as a Spotzee external_id.", err=True
+        )
     links = email_links(
         external_id, base_url=base_url, secret_key=key, subscription_id=subscription
     )

@@ -288,6 +288,13 @@ def test_the_links_command_prints_what_an_email_carries(linked) -> None:
     assert page.status_code == 200
 
 
+def test_the_links_command_says_when_an_email_is_no_customers(linked) -> None:
+    result = linked.app.test_cli_runner().invoke(args=["links", "jane@exampel.com"])
+    assert result.exit_code == 0
+    assert "No customer has the email jane@exampel.com" in result.stderr
+    assert result.stdout.startswith("Preferences: ")
+
+
 # -- unsubscribe-all and undo ----------------------------------------------------------------
 
 
