@@ -130,7 +130,8 @@ def create_app(
 
     # What the preference centre may do with the secret key: each for the contact of the
     # request being served (the signed-in customer), never one the browser names, and
-    # every mint counted against that customer's limit.
+    # every mint counted against that customer's limit and noted in the session, so that
+    # the relay spends no token but one this browser was given for that contact.
     frontend.init_app(
         app,
         contact_client=ContactClient(
@@ -138,8 +139,9 @@ def create_app(
             app.config["SPOTZEE_PUBLISHABLE_KEY"],
             reconcile_seconds=app.config["SPOTZEE_RECONCILE_SECONDS"],
         ),
-        first_render=lambda: renders.load(tokens.counted_mint(current_user)),
+        first_render=lambda: tokens.first_render(renders),
         mint=tokens.mint_for_current_user,
+        handed_out=tokens.handed_out,
         saved_states=lambda: renders.saved_states(current_user.external_id),
         record=lambda changes: consent.append_for(current_user.external_id, changes),
         recent_changes=lambda limit: consent.record().recent(current_user.external_id, limit),

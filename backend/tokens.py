@@ -5,22 +5,41 @@ many any customer may have minted.
 The page's script asks here (session cookie + CSRF header) when its token is about to
 expire. The token is minted for the signed-in customer's own contact only: the endpoint
 takes no contact id from the caller. It is never logged or stored on the server.
+
+Every token handed to a browser is also noted in its session, as a fingerprint under the
+contact it was minted for, and the relay spends only a token noted for the contact of the
+page it serves (`handed_out`). Spotzee alone would accept any live token for any contact:
+a customer holding another contact's preference link could otherwise send that link's
+token to their own page, and the change would land on the other contact while the consent
+record filed it under their own.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+import hashlib
+
+from flask import Blueprint, Response, current_app, jsonify, request, session, url_for
 from flask_login import current_user, login_required
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
+from frontend import FirstRender
 from spotzee import ContactSession, SecretClient
 
 from . import compression
 from .extensions import csrf, limiter
+from .first_render import FirstRenders
 from .identity import Customer
 
 bp = Blueprint("tokens", __name__)
+
+# {external_id: [fingerprint, ...]}: the tokens this browser was handed, newest last. A
+# token lives 15 minutes and each page load mints one, so a few per contact cover every
+# open tab; a tab whose token was pushed out, or lost to another tab's answer writing the
+# cookie at the same moment, is refused once and its script mints a new one.
+HANDED_OUT = "contact_tokens"
+KEPT_PER_CONTACT = 8
+KEPT_CONTACTS = 4
 
 
 def secret_client() -> SecretClient:
@@ -46,7 +65,35 @@ def counted_mint(customer: Customer) -> str:
 
 def mint_for_current_user() -> ContactSession:
     """A new contact session token for the customer (or link) of this request, counted."""
-    return secret_client().mint_contact_session(counted_mint(current_user))
+    return hand_out(secret_client().mint_contact_session(counted_mint(current_user)))
+
+
+def first_render(renders: FirstRenders) -> FirstRender:
+    """The page's first render for the customer (or link) of this request, its token
+    counted and noted."""
+    render = renders.load(counted_mint(current_user))
+    hand_out(render.session)
+    return render
+
+
+def fingerprint(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:24]
+
+
+def hand_out(minted: ContactSession) -> ContactSession:
+    """Note in the session that this browser was given `minted` for this request's contact."""
+    contact = current_user.external_id
+    kept = dict(session.get(HANDED_OUT, {}))
+    prints = [*kept.pop(contact, [])[-(KEPT_PER_CONTACT - 1) :], fingerprint(minted.token)]
+    kept[contact] = prints
+    session[HANDED_OUT] = dict(list(kept.items())[-KEPT_CONTACTS:])
+    return minted
+
+
+def handed_out(token: str) -> bool:
+    """Whether this browser was given `token` for the contact of this request."""
+    noted = session.get(HANDED_OUT, {}).get(current_user.external_id, ())
+    return bool(token) and fingerprint(token) in noted
 
 
 @bp.post("/api/contact-session")

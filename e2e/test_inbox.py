@@ -3,10 +3,22 @@ changes a preference (renewing its token as the signed-in page does), and stays 
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from backend.links import email_links
-from e2e.support import CUSTOMERS, EXTERNAL_ID, mints, one_off, patches, status, switch
+from e2e.support import (
+    CUSTOMERS,
+    EXTERNAL_ID,
+    mints,
+    one_off,
+    patches,
+    sign_in,
+    status,
+    subscriptions,
+    switch,
+)
 
 
 def masked(email: str) -> str:
@@ -49,6 +61,37 @@ def test_a_preference_links_page_renews_its_expired_token(
     expect(status(page)).to_have_text(f"{off.name}: subscribed")
     assert sandbox.states()[off.id] == 1
     assert mints(sandbox) == before + 1 and patches(sandbox) == [401, 200]
+
+
+def test_a_links_token_changes_nothing_from_another_customers_page(
+    new_context, base_url: str, link_secret_key: str, put_back
+) -> None:
+    """As an attacker would try it: signed in as one customer and holding another's link,
+    send the link page's token to their own page. Spotzee would act on the token's contact;
+    the app refuses the token without passing it on, so neither contact changes."""
+    link = email_links(EXTERNAL_ID, base_url=base_url, secret_key=link_secret_key).preferences
+    theirs = put_back(link=link)
+    put_back("other")
+    page = new_context().new_page()
+    sign_in(page, base_url, "other")
+    own = subscriptions(page)
+    csrf = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+    opened = page.goto(link)
+    assert opened is not None
+    token = re.search(r'data-token="([^"]+)"', opened.text())
+    assert token, "the link's page carries no token"
+    off = one_off(page)
+    before = theirs.saved()
+    answer = page.request.post(
+        f"{base_url}/preferences/subscriptions/{off.id}",
+        form={"csrf_token": csrf, "previous_state": "0", "subscribed": "1"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf, "X-Spotzee-User-Token": token[1]},
+    )
+    assert answer.status == 401
+    assert answer.headers.get("x-contact-token-rejected") == "true"
+    assert theirs.saved() == before
+    page.goto(f"{base_url}/preferences")
+    assert subscriptions(page) == own
 
 
 def test_a_tampered_link_gets_a_page_that_offers_sign_in(new_context, base_url: str) -> None:

@@ -84,6 +84,9 @@ class Capabilities:
     contact_client: ContactClient
     first_render: Callable[[], FirstRender]
     mint: Callable[[], ContactSession]
+    # Whether this browser was given the token (by first_render or mint) for the contact
+    # being served: the relay spends no other, though Spotzee would accept any live one.
+    handed_out: Callable[[str], bool]
     # The contact's state on every public type, read with the secret key: the truth to
     # show when a change's outcome could not be learnt from Spotzee's answer.
     saved_states: Callable[[], Sequence[ContactSubscription]]
@@ -101,6 +104,7 @@ def init_app(
     contact_client: ContactClient,
     first_render: Callable[[], FirstRender],
     mint: Callable[[], ContactSession],
+    handed_out: Callable[[str], bool],
     saved_states: Callable[[], Sequence[ContactSubscription]],
     record: Callable[[Sequence[Change]], None],
     recent_changes: Callable[[int], Sequence[RecordedChange]],
@@ -112,6 +116,7 @@ def init_app(
         contact_client,
         first_render,
         mint,
+        handed_out,
         saved_states,
         sign_out,
         record,

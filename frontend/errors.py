@@ -306,6 +306,8 @@ def init_app(app: Flask) -> None:
         # public, names it: the customer's request, not the operator's configuration.)
         if error.status in (401, 403) and not error.token_rejected and error.param is None:
             log.error("Spotzee refused the app's key (check SPOTZEE_*_KEY): %s", error)
+        elif error.token_rejected and not error.sent:
+            log.warning("refused: %s", error)
         else:
             log.warning("Spotzee call failed: %s", error)
         return answer(spotzee_failure(error), from_spotzee=True)

@@ -138,11 +138,30 @@ def apply(
 def set_states(token: str, changes: Sequence[tuple[int, SubscriptionState]]) -> Saved:
     """A plain form whose token has expired gets a fresh one for the signed-in customer and
     tries once more (a new Idempotency-Key: Spotzee refused the first, nothing was made).
-    htmx requests leave that to the page's script, which holds the token."""
+    htmx requests leave that to the page's script, which holds the token.
+
+    A token this browser was not given for this page's contact is refused as an expired
+    one is, without asking Spotzee: Spotzee would make the change on whichever contact the
+    token names, and this page would record it as its own contact's."""
     client = capabilities().contact_client
-    try:
-        return client.set_states(token, changes)
-    except SpotzeeError as error:
-        if not error.token_rejected or from_htmx():
-            raise
+    if capabilities().handed_out(token):
+        try:
+            return client.set_states(token, changes)
+        except SpotzeeError as error:
+            if not error.token_rejected or from_htmx():
+                raise
+    elif from_htmx():
+        raise not_handed_out()
     return client.set_states(capabilities().mint().token, changes)
+
+
+def not_handed_out() -> SpotzeeError:
+    refused = SpotzeeError(
+        "PATCH /subscriptions/me: not sent: this browser was not given that token for "
+        "this page's contact",
+        status=401,
+        sent=False,
+        from_spotzee=False,
+    )
+    refused.token_rejected = True
+    return refused

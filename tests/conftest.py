@@ -18,7 +18,7 @@ from flask_wtf.csrf import generate_csrf
 from sandbox.testing import running_sandbox
 from tooling import stack
 
-from .support import LINK_KEY, PUBLISHABLE_KEY, ROOT, SECRET_KEY, Sandbox, csrf_of
+from .support import JANE, LINK_KEY, PUBLISHABLE_KEY, ROOT, SECRET_KEY, Sandbox, csrf_of
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -66,14 +66,33 @@ class Web:
         self.seen = len(self.sandbox.log())
         return response
 
+    def signed_in(self) -> bool:
+        with self.client.session_transaction() as kept:
+            return "_user_id" in kept
+
+    def hand_out(self, token: str, external_id: str = JANE) -> None:
+        """Note `token` in this session as the app notes each token it hands out."""
+        from backend.tokens import HANDED_OUT, fingerprint
+
+        with self.client.session_transaction() as kept:
+            kept[HANDED_OUT] = {external_id: [fingerprint(token)]}
+
     def upstream(self, path: str) -> list[dict[str, Any]]:
         """What Spotzee was asked on `path` since the last sign-in (and its page load)."""
         return [e for e in self.sandbox.log()[self.seen :] if e["path"] == path]
 
-    def mint(self, **headers: str) -> Any:
-        return self.client.post(
-            "/api/contact-session", headers={"X-CSRFToken": self.csrf(), **headers}
-        )
+    def mint(self, link: str = "", **headers: str) -> Any:
+        """Ask the app for a token as the page's script does (`link`: a preference link's
+        path, for that link's page)."""
+        path = f"{link}/contact-session" if link else "/api/contact-session"
+        return self.client.post(path, headers={"X-CSRFToken": self.csrf(), **headers})
+
+    def token(self, link: str = "") -> str:
+        """A contact session token the app handed this browser: the only kind its relay
+        spends (a token minted straight from Spotzee is refused)."""
+        response = self.mint(link)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["token"]
 
 
 @pytest.fixture

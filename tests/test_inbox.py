@@ -91,6 +91,90 @@ def test_a_link_shows_its_own_contact_whoever_is_signed_in(linked) -> None:
     assert linked.client.get("/preferences").get_data(as_text=True).count("Hi Omar") == 1
 
 
+# -- a token is spent on the contact it was handed out for, and no other ---------------------
+
+
+def mix_up(linked, *, page: str, link_of: str) -> tuple[str, str]:
+    """Signed in as Jane, holding Omar's preference link: the page to post to (`page`: her
+    own, or his link's) and a token the app handed out for the other one (`link_of`)."""
+    linked.sign_in()
+    his = path_of(links_for(OMAR).preferences)
+    linked.client.get(his)
+    token = linked.token(his) if link_of == "omar" else linked.token()
+    linked.seen = len(linked.sandbox.log())
+    return (his if page == "omar" else "/preferences"), token
+
+
+@pytest.mark.parametrize(("page", "link_of"), [("jane", "omar"), ("omar", "jane")])
+def test_a_token_handed_out_for_another_contact_is_refused_unsent(linked, page, link_of) -> None:
+    """Spotzee would make the change on the token's contact, and this page would record it
+    as its own contact's: the relay refuses it as it refuses an expired token."""
+    path, token = mix_up(linked, page=page, link_of=link_of)
+    csrf = linked.csrf()
+    response = linked.client.post(
+        f"{path}/subscriptions/21",
+        data={"csrf_token": csrf, "previous_state": "0", "subscribed": "1"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf, "X-Spotzee-User-Token": token},
+    )
+    assert response.status_code == 401
+    assert response.headers["X-Contact-Token-Rejected"] == "true"  # the script mints anew
+    assert linked.upstream(PATCHES) == []
+    assert linked.sandbox.states(JANE)[21] == linked.sandbox.states(OMAR)[21] == 0
+    consent = linked.app.extensions["consent"]
+    assert consent.recent(JANE) == consent.recent(OMAR) == []
+
+
+def test_without_javascript_a_mixed_up_token_is_replaced_by_the_pages_own(linked) -> None:
+    path, token = mix_up(linked, page="jane", link_of="omar")
+    response = linked.client.post(
+        f"{path}/subscriptions/21",
+        data={"csrf_token": linked.csrf(), "previous_state": "0", "subscribed": "1",
+              "contact_token": token},
+    )  # fmt: skip
+    assert response.status_code == 303
+    assert linked.sandbox.states(JANE)[21] == 1 and linked.sandbox.states(OMAR)[21] == 0
+    [recorded] = linked.app.extensions["consent"].recent(JANE)
+    assert recorded.subscription_id == 21
+    assert linked.app.extensions["consent"].recent(OMAR) == []
+
+
+def test_a_token_minted_past_the_app_is_refused_even_for_the_right_contact(web) -> None:
+    web.sign_in()
+    csrf = web.csrf()
+    response = web.client.post(
+        "/preferences/subscriptions/21",
+        data={"csrf_token": csrf, "previous_state": "0", "subscribed": "1"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf,
+                 "X-Spotzee-User-Token": web.sandbox.mint(JANE)},
+    )  # fmt: skip
+    assert response.status_code == 401
+    assert web.upstream(PATCHES) == []
+
+
+def test_the_session_keeps_the_latest_tokens_and_an_older_one_is_refused_once(web) -> None:
+    """Each page load and renewal notes its token; past KEPT_PER_CONTACT the oldest goes,
+    and a tab still holding it is refused once, mints, and carries on."""
+    from backend.tokens import KEPT_PER_CONTACT
+
+    web.sign_in()
+    tokens = [web.token() for _ in range(KEPT_PER_CONTACT + 1)]
+    csrf = web.csrf()
+
+    def change(token: str, state: str):
+        return web.client.post(
+            "/preferences/subscriptions/21",
+            data={"csrf_token": csrf, "previous_state": "0" if state == "1" else "1",
+                  "subscribed": state},
+            headers={"HX-Request": "true", "X-CSRFToken": csrf, "X-Spotzee-User-Token": token},
+        )  # fmt: skip
+
+    assert change(tokens[0], "1").status_code == 401
+    assert change(tokens[1], "1").status_code == 200
+    assert change(tokens[-1], "0").status_code == 200
+    assert change(web.token(), "1").status_code == 200
+    assert web.sandbox.states(JANE)[21] == 1
+
+
 class LongAgo(TimestampSigner):
     """Signs as if it were 31 days ago."""
 
@@ -306,7 +390,7 @@ def htmx_post(web, path: str, data: dict, token: str | None = None):
         headers={
             "HX-Request": "true",
             "X-CSRFToken": csrf,
-            "X-Spotzee-User-Token": token or web.sandbox.mint(),
+            "X-Spotzee-User-Token": token or web.token(),
         },
     )
 
@@ -379,7 +463,7 @@ def test_every_confirmed_change_is_recorded_once_with_its_source(linked) -> None
     web.client.post(
         "/preferences/subscriptions/15",
         data={"csrf_token": web.csrf(), "previous_state": "0", "subscribed": "1",
-              "contact_token": web.sandbox.mint()},
+              "contact_token": web.token()},
     )  # fmt: skip
     htmx_post(
         web,

@@ -113,7 +113,7 @@ def turn_on_tips(web, headers: dict[str, str] | None = None):
     return web.client.post(
         "/preferences/subscriptions/21",
         data={"previous_state": "0", "subscribed": "1", "csrf_token": web.csrf(),
-              "contact_token": web.sandbox.mint()},
+              "contact_token": web.token()},
         headers=headers or {},
     )  # fmt: skip
 

@@ -106,7 +106,7 @@ def test_no_template_context_holds_the_secret_key(web) -> None:
         web.sandbox.fault(path="subscriptions/me", status=503)
         web.client.post(
             "/preferences/subscriptions/7",
-            data={"csrf_token": csrf, "contact_token": web.sandbox.mint()},
+            data={"csrf_token": csrf, "contact_token": web.token()},
             headers={"HX-Request": "true"},
         )
         web.client.get("/nowhere")
