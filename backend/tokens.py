@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, current_app, jsonify, request, session, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
 from limits import parse
 from werkzeug.exceptions import TooManyRequests
 
-from frontend import FirstRender
+from frontend import FirstRender, recall, remember
 from spotzee import ContactSession, SecretClient
 
 from . import compression
@@ -33,10 +33,10 @@ from .identity import Customer
 
 bp = Blueprint("tokens", __name__)
 
-# {external_id: [fingerprint, ...]}: the tokens this browser was handed, newest last. A
-# token lives 15 minutes and each page load mints one, so a few per contact cover every
-# open tab; a tab whose token was pushed out, or lost to another tab's answer writing the
-# cookie at the same moment, is refused once and its script mints a new one.
+# [[external_id, [fingerprint, ...]], ...]: the tokens this browser was handed, newest
+# last. A token lives 15 minutes and each page load mints one, so a few per contact cover
+# every open tab; a tab whose token was pushed out, or lost to another tab's answer
+# writing the cookie at the same moment, is refused once and its script mints a new one.
 HANDED_OUT = "contact_tokens"
 KEPT_PER_CONTACT = 8
 KEPT_CONTACTS = 4
@@ -83,17 +83,19 @@ def fingerprint(token: str) -> str:
 def hand_out(minted: ContactSession) -> ContactSession:
     """Note in the session that this browser was given `minted` for this request's contact."""
     contact = current_user.external_id
-    kept = dict(session.get(HANDED_OUT, {}))
-    prints = [*kept.pop(contact, [])[-(KEPT_PER_CONTACT - 1) :], fingerprint(minted.token)]
-    kept[contact] = prints
-    session[HANDED_OUT] = dict(list(kept.items())[-KEPT_CONTACTS:])
+    prints = noted(contact)[-(KEPT_PER_CONTACT - 1) :]
+    remember(HANDED_OUT, contact, [*prints, fingerprint(minted.token)], contacts=KEPT_CONTACTS)
     return minted
 
 
 def handed_out(token: str) -> bool:
     """Whether this browser was given `token` for the contact of this request."""
-    noted = session.get(HANDED_OUT, {}).get(current_user.external_id, ())
-    return bool(token) and fingerprint(token) in noted
+    return bool(token) and fingerprint(token) in noted(current_user.external_id)
+
+
+def noted(contact: str) -> list[str]:
+    prints = recall(HANDED_OUT, contact)
+    return prints if isinstance(prints, list) else []
 
 
 @bp.post("/api/contact-session")

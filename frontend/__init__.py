@@ -28,10 +28,11 @@ from spotzee import (
 )
 
 from .brand import Catalogue, words_for
+from .per_contact import recall, remember
 
 bp = Blueprint("frontend", __name__)
 
-__all__ = ["Catalogue", "words_for"]
+__all__ = ["Catalogue", "recall", "remember", "words_for"]
 
 
 @dataclass(frozen=True)

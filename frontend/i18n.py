@@ -14,7 +14,7 @@ from typing import Any
 
 import pytz
 from babel.support import NullTranslations
-from flask import Flask, Response, abort, current_app, g, redirect, request, session
+from flask import Flask, Response, abort, current_app, g, redirect, request
 from flask_babel import Babel, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from spotzee import Contact
 
-from . import bp, same_site_path
+from . import bp, per_contact, same_site_path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Each language in its own words, as the menu shows it.
@@ -35,7 +35,7 @@ LANGUAGES = {
 }
 RIGHT_TO_LEFT = frozenset({"ar"})
 COOKIE = "lang"
-SESSION_KEY = "contact_places"  # {external_id: {"locale": …, "timezone": …}, …}
+SESSION_KEY = "contact_places"  # [[external_id, {"locale": …, "timezone": …}], …]
 REMEMBERED_CONTACTS = 4  # the customer's own, and a few links: the cookie stays small
 ONE_YEAR = 365 * 24 * 3600
 
@@ -76,24 +76,15 @@ def select_timezone() -> str:
 def remembered() -> dict[str, str]:
     """The current contact's locale and timezone as its page last read them from Spotzee
     (a link opened in a signed-in browser is another contact, kept apart)."""
-    places = session.get(SESSION_KEY)
-    contact = getattr(current_user, "external_id", None)
-    place = places.get(contact) if isinstance(places, dict) and contact is not None else None
+    place = per_contact.recall(SESSION_KEY, getattr(current_user, "external_id", None))
     return place if isinstance(place, dict) else {}
 
 
 def remember_contact(contact: Contact) -> None:
     """Keep the contact's language and timezone for this session's later answers (the
-    htmx fragments), beside those of the few other contacts this browser has open (the
-    customer's own, and the links they opened), writing the session only on a change."""
+    htmx fragments), beside those of the few other contacts this browser has open."""
     place = {k: v for k, v in (("locale", contact.locale), ("timezone", contact.timezone)) if v}
-    places = session.get(SESSION_KEY)
-    places = dict(places) if isinstance(places, dict) else {}
-    if places.get(contact.external_id) == place:
-        return
-    places.pop(contact.external_id, None)
-    places[contact.external_id] = place  # the latest last; the oldest go first
-    session[SESSION_KEY] = dict(list(places.items())[-REMEMBERED_CONTACTS:])
+    per_contact.remember(SESSION_KEY, contact.external_id, place, contacts=REMEMBERED_CONTACTS)
 
 
 def language_return() -> str:

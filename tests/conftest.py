@@ -75,7 +75,7 @@ class Web:
         from backend.tokens import HANDED_OUT, fingerprint
 
         with self.client.session_transaction() as kept:
-            kept[HANDED_OUT] = {external_id: [fingerprint(token)]}
+            kept[HANDED_OUT] = [[external_id, [fingerprint(token)]]]
 
     def upstream(self, path: str) -> list[dict[str, Any]]:
         """What Spotzee was asked on `path` since the last sign-in (and its page load)."""

@@ -175,6 +175,36 @@ def test_the_session_keeps_the_latest_tokens_and_an_older_one_is_refused_once(we
     assert web.sandbox.states(JANE)[21] == 1
 
 
+def test_a_session_that_opened_many_links_keeps_a_small_cookie(linked) -> None:
+    """More contacts than are kept, each with more tokens than are kept: the cookie stays
+    far from browsers' 4 KB, and the page being used still works."""
+    from backend.tokens import HANDED_OUT, KEPT_CONTACTS, KEPT_PER_CONTACT
+
+    others = [f"cust-many-{i}" for i in range(KEPT_CONTACTS + 1)]
+    linked.sandbox.call(
+        "POST", "/users/batch", json=[{"external_id": e, "locale": "fr-FR"} for e in others]
+    )
+    linked.sign_in()
+    for external_id in others:
+        link = path_of(links_for(external_id).preferences)
+        linked.client.get(link)
+        for _ in range(KEPT_PER_CONTACT):
+            linked.token(link)
+    token = linked.token()
+    with linked.client.session_transaction() as kept:
+        noted = kept[HANDED_OUT]
+    assert [contact for contact, _ in noted] == [*others[-(KEPT_CONTACTS - 1) :], JANE]
+    assert [len(prints) for _, prints in noted] == [KEPT_PER_CONTACT] * 3 + [1]
+    assert len(linked.client.get_cookie("session").value) < 1500  # 975 bytes today
+    csrf = linked.csrf()
+    response = linked.client.post(
+        "/preferences/subscriptions/21",
+        data={"csrf_token": csrf, "previous_state": "0", "subscribed": "1"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf, "X-Spotzee-User-Token": token},
+    )
+    assert response.status_code == 200
+
+
 class LongAgo(TimestampSigner):
     """Signs as if it were 31 days ago."""
 

@@ -286,6 +286,26 @@ def test_a_link_to_another_contact_leaves_the_customers_own_language_as_it_was(l
     assert "Astuces dans l&#39;appli : abonnement activé" in change.get_data(as_text=True)
 
 
+def test_the_customers_own_language_outlasts_links_opened_before_her_last_visit(linked) -> None:
+    """The session keeps the latest few contacts' languages: hers, used since, is not the
+    one to go, whatever its id (Flask writes a session's dicts with their keys sorted)."""
+    from frontend.i18n import REMEMBERED_CONTACTS
+
+    others = [f"cust-a{i}" for i in range(REMEMBERED_CONTACTS)]  # all sort after hers
+    contacts = [{"external_id": JANE, "locale": "fr-FR"}]
+    linked.sandbox.call(
+        "POST", "/users/batch", json=contacts + [{"external_id": e} for e in others]
+    )
+    linked.sign_in()
+    linked.client.get("/preferences")
+    for external_id in others[:-1]:
+        linked.client.get(path_of(links_for(external_id).preferences))
+    linked.client.get("/preferences")  # hers again: now the latest
+    linked.client.get(path_of(links_for(others[-1]).preferences))
+    change = turn_on_tips(linked, {"HX-Request": "true"})
+    assert "Astuces dans l&#39;appli : abonnement activé" in change.get_data(as_text=True)
+
+
 # -- the brand's words and look -----------------------------------------------------------
 
 
