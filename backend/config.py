@@ -12,6 +12,7 @@ app refuses to start unless it has real keys and `FLASK_SECRET_KEY`.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import re
@@ -54,8 +55,14 @@ def _int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name}={value!r} is not a whole number.") from None
 
 
-def is_demo() -> bool:
+@functools.cache
+def read_env_file() -> None:
+    """Fill the environment from `.env` once a process (variables already set win)."""
     load_dotenv(ROOT / ".env", override=False)
+
+
+def is_demo() -> bool:
+    read_env_file()
     return os.environ.get("DEMO") == "1"
 
 
@@ -88,12 +95,12 @@ def links_key(instance: Path, demo: bool) -> str | None:
 
 def spotzee_secret_key() -> str | None:
     """The project's secret key (`sk_…`), for the SecretClient and nothing else."""
-    load_dotenv(ROOT / ".env", override=False)
+    read_env_file()
     return os.environ.get("SPOTZEE_SECRET_KEY") or (DEMO_SECRET_KEY if is_demo() else None)
 
 
 def from_environment(instance: Path) -> dict[str, Any]:
-    load_dotenv(ROOT / ".env", override=False)
+    read_env_file()
     demo = is_demo()
     redis_url = os.environ.get("REDIS_URL") or None
     return {

@@ -36,7 +36,7 @@ from werkzeug.routing import IntegerConverter
 from spotzee import ContactSubscription, SubscriptionState
 
 from . import RecordedChange, bp, brand, capabilities
-from .brand import words_for
+from .brand import words_by_type, words_for
 from .i18n import gettext as _
 from .i18n import remember_contact
 from .model import Message, Scope, everything, group_by_channel, masked_email
@@ -262,7 +262,7 @@ def list_context(
 ) -> dict[str, Any]:
     """What `_preferences.html` renders: the page passes the tokens for the plain forms,
     htmx answers pass None (the page's script sends both tokens as headers)."""
-    channels = group_by_channel(states, words_for)
+    channels = group_by_channel(states, words_by_type())
     return {
         "channels": channels,
         "everything": everything(channels),
