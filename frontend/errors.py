@@ -301,10 +301,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(SpotzeeError)
     def spotzee_failed(error: SpotzeeError) -> Response:
-        # A 401 or 403 that names no field of the request, and is not about the contact's
-        # token, is about the app's key. (A refused field, such as a type that is not
-        # public, names it: the customer's request, not the operator's configuration.)
-        if error.status in (401, 403) and not error.token_rejected and error.param is None:
+        # A 401 or 403 that names no field of the request (or names the key's header), and
+        # is not about the contact's token, is about the app's key. (A refused field, such
+        # as a type that is not public, names it: the customer's request, not the
+        # operator's configuration.)
+        key_refused = error.param in (None, "Authorization")
+        if error.status in (401, 403) and not error.token_rejected and key_refused:
             log.error("Spotzee refused the app's key (check SPOTZEE_*_KEY): %s", error)
         elif error.token_rejected and not error.sent:
             log.warning("refused: %s", error)

@@ -35,6 +35,8 @@ ALLOWED = frozenset({("PATCH", "/subscriptions/me"), ("GET", "/users/me")})
 # The header's current name in Spotzee's live spec and SDK; the older
 # X-Spotzee-Contact-Token is still accepted by Spotzee but no longer documented.
 TOKEN_HEADER = "X-Spotzee-User-Token"  # noqa: S105 - a header name
+# What Spotzee's error names when it refused the key itself, not the token.
+KEY_HEADER = "Authorization"
 # What a token can look like (Spotzee's are JWTs): anything else is refused unsent.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9._~+/=-]{1,4096}")
 # Asking again after an unknown outcome: first after this long, doubling, with jitter.
@@ -158,11 +160,15 @@ class ContactClient:
                 secrets=(token,),
             )
         except SpotzeeError as error:
-            raise rejected(error) if error.status == 401 else error from None
+            if error.status == 401 and error.param != KEY_HEADER:
+                raise rejected(error) from None
+            raise
 
 
 def rejected(error: SpotzeeError) -> SpotzeeError:
-    """Mark a 401 to a token call: Spotzee refused the contact session token."""
+    """Mark a 401 to a token call: Spotzee refused the contact session token. (A 401 that
+    names the Authorization header refused the publishable key: the app's configuration,
+    which no new token mends.)"""
     error.token_rejected = True
     return error
 

@@ -93,6 +93,27 @@ def test_an_expired_token_is_a_401_with_the_marker_for_the_script(web) -> None:
     assert web.sandbox.states()[15] == 0
 
 
+def test_a_refused_publishable_key_is_the_operators_problem_not_the_customers(
+    make_web, caplog
+) -> None:
+    """Spotzee's 401 names the Authorization header: no new token mends that, so the page
+    does not say the session ended (nor the script mint), and the log says which key."""
+    wrong = "pk_wrong_but_wellformed_0001"
+    web = make_web(SPOTZEE_PUBLISHABLE_KEY=wrong)
+    web.sign_in()
+    csrf = web.csrf()
+    response = web.client.post(
+        "/preferences/subscriptions/15",
+        data={"csrf_token": csrf, "previous_state": "0", "subscribed": "1"},
+        headers=htmx_headers(web.token(), csrf, key=wrong),
+    )
+    assert response.status_code == 502
+    assert "X-Contact-Token-Rejected" not in response.headers
+    assert "Your session has ended" not in response.get_data(as_text=True)
+    assert "check SPOTZEE_*_KEY" in caplog.text
+    assert len(patches(web.sandbox)) == 1
+
+
 def test_spotzee_refusing_a_change_puts_the_switch_back_and_says_so(web) -> None:
     """429: Spotzee's verdict that nothing was done, so "not saved" is the truth."""
     web.sign_in()
