@@ -24,10 +24,12 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_url, login_user
+from flask_wtf.csrf import CSRFError
 from limits import RateLimitItem, parse
 
 from frontend import SignOut, same_site_path
@@ -67,6 +69,33 @@ def init_brand_sign_in(app: Flask, identify: Identify) -> None:
     login_manager.login_view = app.config["SIGN_IN_URL"]
     # A preference link's pages still belong to the link's contact.
     login_manager.request_loader(lambda request: links.link_visitor() or identify(request))
+    app.before_request(one_customer_per_session)
+
+
+# The brand's id of the customer this browser's session serves (with the brand's sign-in).
+SESSION_CUSTOMER = "brand_customer"
+
+
+def one_customer_per_session() -> None:
+    """With the brand's sign-in, tie this app's session to the customer the brand names, as
+    this repo's own sign-in does by emptying the session at each sign-in: once the brand
+    names someone else (signed out and in as another in another tab), a page load starts
+    the session afresh, and a change or token request from a page of the one before is
+    refused as from a stale session. Otherwise it would be replayed with a token minted
+    for the new customer, and change them from a page that greets the one before."""
+    if request.blueprint not in ("frontend", "tokens") or "signed" in (request.view_args or {}):
+        return  # nothing of the session's, or a preference link (its own credential)
+    if not current_user.is_authenticated:
+        return
+    served = session.get(SESSION_CUSTOMER)
+    if served == current_user.id:
+        return
+    if request.method in ("GET", "HEAD"):
+        if served is not None:
+            session.clear()
+        session[SESSION_CUSTOMER] = current_user.id
+    elif served is not None:
+        raise CSRFError("The brand's sign-in names another customer than this session's.")
 
 
 def sign_out(app: Flask, *, brand: bool) -> SignOut | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import subprocess
 import sys
 
@@ -15,7 +16,7 @@ import requests
 from backend import create_app
 from backend.config import ConfigurationError
 from backend.identity import Customer
-from tests.support import JANE, PUBLISHABLE_KEY, ROOT, SECRET_KEY, csrf_of
+from tests.support import JANE, OMAR, PUBLISHABLE_KEY, ROOT, SECRET_KEY, csrf_of
 from tooling.devserver import free_port
 from tooling.stack import Service
 
@@ -207,11 +208,15 @@ def test_a_short_password_is_refused(tmp_path) -> None:
 # -- the brand's own sign-in ----------------------------------------------------------------
 
 
+BRAND_CUSTOMERS = {
+    "jane": Customer("brand-42", "jane@brand.example", JANE, "Jane"),
+    "omar": Customer("brand-7", "omar@brand.example", OMAR, "Omar"),
+}
+
+
 def brand_identify(request) -> Customer | None:
     """How a brand's gateway might say who is signed in (here: a test header)."""
-    if request.headers.get("X-Brand-Customer") == "jane":
-        return Customer("brand-42", "jane@brand.example", JANE, "Jane")
-    return None
+    return BRAND_CUSTOMERS.get(request.headers.get("X-Brand-Customer", ""))
 
 
 def test_a_brand_can_bring_its_own_sign_in(tmp_path, sandbox) -> None:
@@ -226,6 +231,42 @@ def test_a_brand_can_bring_its_own_sign_in(tmp_path, sandbox) -> None:
     assert away.status_code == 302
     assert away.headers["Location"].startswith("https://www.brand.example/account/sign-in?next=")
     assert client.get("/login").status_code == 404  # this repo's form is not served
+
+
+def test_a_page_of_the_brands_customer_before_changes_nobody_after_the_brand_switches(
+    tmp_path, sandbox
+) -> None:
+    """Signed out and in as someone else at the brand, in another tab: the old tab's change
+    is refused as from a stale session (not made for the new customer with a new token),
+    and the next page load serves the new customer."""
+    app = create_app(
+        production_on(sandbox, tmp_path, SIGN_IN_URL="https://www.brand.example/sign-in"),
+        identify=brand_identify,
+    )
+    client = app.test_client()
+    html = client.get("/preferences", headers={"X-Brand-Customer": "jane"}).get_data(as_text=True)
+    csrf, token = csrf_of(html), re.search(r'data-token="([^"]+)"', html).group(1)
+    before = {who: sandbox.states(c.external_id) for who, c in BRAND_CUSTOMERS.items()}
+
+    def change(headers: dict, **form: str):
+        data = {"csrf_token": csrf, "previous_state": "0", "subscribed": "1", **form}
+        return client.post("/preferences/subscriptions/21", data=data, headers=headers)
+
+    omar = {"X-Brand-Customer": "omar"}
+    htmx = {**omar, "HX-Request": "true", "X-CSRFToken": csrf, "X-Spotzee-User-Token": token}
+    refused = change(htmx)
+    assert refused.status_code == 403 and "X-Contact-Token-Rejected" not in refused.headers
+    assert "You signed in or out in another tab" in refused.get_data(as_text=True)
+    minted = client.post("/api/contact-session", headers={**omar, "X-CSRFToken": csrf})
+    assert minted.status_code == 403
+    assert change(omar, contact_token=token).status_code == 403  # a plain form
+    after = {who: sandbox.states(c.external_id) for who, c in BRAND_CUSTOMERS.items()}
+    assert after == before
+    html = client.get("/preferences", headers=omar).get_data(as_text=True)
+    assert "Hi Omar" in html
+    csrf, token = csrf_of(html), re.search(r'data-token="([^"]+)"', html).group(1)
+    assert change({**htmx, "X-CSRFToken": csrf, "X-Spotzee-User-Token": token}).status_code == 200
+    assert sandbox.states(OMAR)[21] == 1
 
 
 def test_the_brands_sign_in_needs_its_address(tmp_path) -> None:
