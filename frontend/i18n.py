@@ -92,7 +92,10 @@ def language_return() -> str:
     which a link cannot repeat), the page at this address if there is one, else the
     preference page the form belongs to (a preference link's own, on a link)."""
     if request.method in ("GET", "HEAD"):
-        return request.full_path.rstrip("?")
+        # The preference centre's pages read no query, and they carry tokens and are sent
+        # compressed: nothing a third party chose may be echoed beside them (BREACH).
+        # Others keep theirs (the sign-in form's `next`).
+        return request.path if request.blueprint == "frontend" else request.full_path.rstrip("?")
     try:
         current_app.url_map.bind("").match(request.path, method="GET")
         return request.path

@@ -4,6 +4,7 @@ by configuration alone."""
 
 from __future__ import annotations
 
+import gzip
 import re
 import subprocess
 import sys
@@ -206,6 +207,19 @@ def menu_returns_to(html: str) -> set[str]:
         unquote(n).replace("&amp;", "&")
         for n in re.findall(r'href="/language/\w+\?next=([^"]+)"', html)
     }
+
+
+def test_the_preference_page_echoes_no_query_beside_its_tokens(web) -> None:
+    """It is sent compressed with its tokens: a query a third party chose must not sit
+    beside them (BREACH). The sign-in form keeps its `next` in the menu."""
+    web.sign_in()
+    page = web.client.get("/preferences?q=ZZREFLECTED", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["Content-Encoding"] == "gzip"
+    html = gzip.decompress(page.get_data()).decode()
+    assert "ZZREFLECTED" not in html and menu_returns_to(html) == {"/preferences"}
+    web.client.post("/logout", data={"csrf_token": web.csrf()})
+    login = web.client.get("/login?next=/p/abc").get_data(as_text=True)
+    assert menu_returns_to(login) == {"/login?next=/p/abc"}
 
 
 def test_the_menu_on_an_answer_to_a_form_returns_to_a_page_not_the_forms_address(web) -> None:
