@@ -103,6 +103,8 @@ cli = AppGroup("customers", help="Add, list, remove and sign out this app's cust
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def add_command(email: str, external_id: str, name: str, password_stdin: bool) -> None:
     """Add a customer who signs in with EMAIL."""
+    if external_id.strip() in ("", ".", ".."):
+        raise click.ClickException(f"{external_id!r} cannot be a Spotzee external_id.")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

@@ -258,5 +258,9 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 
 def quote(segment: str) -> str:
-    """One path segment (an external_id), percent-encoded: a `/` in it stays inside it."""
+    """One path segment (an external_id), percent-encoded: a `/` in it stays inside it.
+    An empty one, `.` or `..` could only ever name another path (a client removes dot
+    segments before sending, as RFC 3986 tells it to), so it is refused."""
+    if segment in ("", ".", ".."):
+        raise ValueError(f"{segment!r} cannot be a path segment (an external_id)")
     return requests.utils.quote(segment, safe="")

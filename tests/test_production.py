@@ -203,6 +203,11 @@ def test_a_short_password_is_refused(tmp_path) -> None:
         input="short\n",
     )
     assert result.exit_code != 0 and "at least 8 characters" in result.output
+    result = cli.invoke(
+        args=["customers", "add", "a@b.example", "--external-id", "..", "--password-stdin"],
+        input="long enough\n",
+    )
+    assert result.exit_code != 0 and "cannot be a Spotzee external_id" in result.output
 
 
 # -- the brand's own sign-in ----------------------------------------------------------------

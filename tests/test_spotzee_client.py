@@ -97,6 +97,15 @@ def test_the_secret_client_never_shows_its_key(sandbox) -> None:
     assert missing.value.status == 404 and SECRET_KEY not in str(missing.value)
 
 
+@pytest.mark.parametrize("external_id", ["..", ".", ""])
+def test_an_external_id_that_would_name_another_path_is_never_sent(sandbox, external_id) -> None:
+    """`..` would become /users/../sessions, which a client sends as /sessions."""
+    server = SecretClient(Transport(sandbox.api), SECRET_KEY)
+    with pytest.raises(ValueError, match="cannot be a path segment"):
+        server.mint_contact_session(external_id)
+    assert sandbox.log() == []
+
+
 def test_the_transport_reads_the_environments_proxy_once(monkeypatch) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.delenv("NO_PROXY", raising=False)
