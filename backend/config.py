@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import click
 from dotenv import load_dotenv
 from limits import parse
 
@@ -35,8 +36,9 @@ DEMO_SECRET_KEY = "sk_sandbox_demo_secret_key_0001"  # noqa: S105 - the sandbox 
 DEMO_PUBLISHABLE_KEY = "pk_sandbox_demo_publishable_key_0001"
 
 
-class ConfigurationError(Exception):
-    """The app cannot start as configured; the message is one sentence naming the variable."""
+class ConfigurationError(click.ClickException):
+    """The app cannot start as configured; the message is one sentence naming the variable.
+    A ClickException, so that `flask --app backend …` says that sentence, not a traceback."""
 
 
 def _float(name: str, default: float) -> float:

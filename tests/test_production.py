@@ -125,10 +125,13 @@ def clean_environment(**extra: str) -> dict[str, str]:
     [
         [sys.executable, "-m", "backend"],
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "backend:create_app()"],
+        [sys.executable, "-m", "flask", "--app", "backend", "links", "jane@example.com"],
     ],
-    ids=["python -m backend", "gunicorn"],
+    ids=["python -m backend", "gunicorn", "flask CLI"],
 )
-def test_the_servers_refuse_in_one_sentence_without_a_traceback(tmp_path, command) -> None:
+def test_the_servers_and_commands_refuse_in_one_sentence_without_a_traceback(
+    tmp_path, command
+) -> None:
     result = subprocess.run(  # noqa: S603 - our own interpreter and servers
         command,
         cwd=ROOT,
