@@ -121,6 +121,10 @@ def signed_out() -> Any:
     (an htmx request would swap the sign-in page into the list)."""
     refused = links.refusal()
     if refused is not None:
+        if request.endpoint == links.LINK_TOKEN_ENDPOINT:
+            # The link's page asked for a token: its script knows a 401 there, and its
+            # page then says the link no longer works (it expired, or its key went).
+            abort(401)
         raise refused  # a link from an email: its own friendly page, not the sign-in form
     from_htmx = bool(current_app.htmx)  # type: ignore[attr-defined]
     wanted = request.accept_mimetypes.best_match(["text/html", "application/json"], "text/html")

@@ -212,6 +212,23 @@ class LongAgo(TimestampSigner):
         return int(time.time()) - 31 * 86400
 
 
+def test_a_links_page_whose_link_stopped_working_says_so_when_it_renews(linked) -> None:
+    """Its token endpoint answers the 401 the script knows, and the page's words for that
+    answer are about the link, not a sign-in it never had."""
+    browser = fresh_client(linked)
+    link = path_of(links_for().preferences)
+    html = browser.get(link).get_data(as_text=True)
+    assert "not saved. This link no longer works." in html
+    assert "You&#39;ve been signed out" not in html
+    expired = "/p/" + URLSafeTimedSerializer([LINK_KEY], salt=PREFERENCES, signer=LongAgo).dumps(
+        {"c": JANE}
+    )
+    renewal = browser.post(f"{expired}/contact-session", headers={"X-CSRFToken": csrf_of(html)})
+    assert renewal.status_code == 401
+    tampered = browser.post(f"{link[:-3]}AAA/contact-session", headers={"X-CSRFToken": "x"})
+    assert tampered.status_code == 401
+
+
 @pytest.mark.parametrize(
     ("link", "status", "title"),
     [
