@@ -128,7 +128,8 @@ def test_without_htmx_the_page_is_the_plain_form_page(
     expect(page.get_by_text("Each change is saved as you make it.")).to_be_hidden()
     switch(page, off).check()
     save.click()
-    page.wait_for_url(f"{base_url}/preferences")
+    # Back at the page, scrolled to the switch (the next Tab continues from there).
+    page.wait_for_url(f"{base_url}/preferences#preference-{off.id}")
     expect(status(page)).to_have_text(f"{off.name}: subscribed")
     assert as_found.saved()[off.id] == 1
 
@@ -139,6 +140,27 @@ def test_with_htmx_there_are_no_save_buttons(signed_in: Page) -> None:
 
 
 # -- Spotzee slow, answers lost, Spotzee gone -------------------------------------------
+
+
+def test_an_error_page_from_in_front_of_the_app_never_replaces_the_list(
+    signed_in: Page, as_found: AsFound
+) -> None:
+    """A load balancer's or proxy's own error page (here a 504 in its HTML) is not the
+    app's answer: the list stays whole, the switch goes back, and the page says it could
+    not confirm the change (a gateway may time out after the app made it)."""
+    page = signed_in
+    shown = subscriptions(page)
+    off = one_off(page)
+    gateway = "<html><body><h1>504 Gateway Time-out</h1><hr><center>nginx</center></body></html>"
+    page.route(
+        "**/preferences/subscriptions/*",
+        lambda route: route.fulfill(status=504, content_type="text/html", body=gateway),
+    )
+    switch(page, off).click()
+    expect(status(page)).to_contain_text(f"{off.name}: we couldn't confirm whether it was saved")
+    expect(switch(page, off)).not_to_be_checked()
+    assert subscriptions(page) == shown
+    expect(page.get_by_text("Gateway Time-out")).to_have_count(0)
 
 
 def test_spotzee_hanging_gets_the_honest_page_within_the_deadline(

@@ -21,6 +21,7 @@ def test_a_refused_change_shows_the_truth_and_can_be_tried_again(signed_in: Page
     page.get_by_role("button", name="Try again").click()
     expect(status(page)).to_have_text(f"{off.name}: subscribed")
     expect(switch(page, off)).to_be_checked()
+    expect(switch(page, off)).to_be_focused()  # Try again is gone: focus is on the switch
     assert sandbox.states()[off.id] == 1
 
 

@@ -214,7 +214,7 @@ def test_without_javascript_every_switch_still_works(
     form = page.locator(f"#preference-{off.id}")
     form.get_by_role("switch").check()
     form.get_by_role("button", name="Save").click()
-    page.wait_for_url(f"{base_url}/preferences")
+    page.wait_for_url(f"{base_url}/preferences#preference-{off.id}")
     expect(status(page)).to_have_text(f"{off.name}: subscribed")
     expect(switch(page, off)).to_be_checked()
     assert as_found.saved()[off.id] == 1
@@ -264,9 +264,15 @@ def test_a_keyboard_alone_signs_in_changes_and_unsubscribes(
     page.keyboard.press("Enter")
     expect(status(page)).to_contain_text(f"{channel.subject}: unsubscribed")
     # The button is gone (the channel is all off): focus waits on Undo, next to the message.
-    assert page.evaluate("() => document.activeElement.id") == "undo-button"
+    expect(page.locator("#undo-button")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(status(page)).to_contain_text("your subscriptions are back as they were")
+    # Undo is gone in turn: focus goes to the first switch it turned back on.
+    ids = {c.id for c in channel.subscriptions}
+    first_back = next(s for s in subscriptions(page) if s.id in ids and s.on)
+    expect(switch(page, first_back)).to_be_focused()
     if spotzee is not None:
-        assert patches(spotzee) == [200, 200]
+        assert patches(spotzee) == [200, 200, 200]
 
 
 def test_the_page_fits_a_320_pixel_screen(page: Page, base_url: str, as_found: AsFound) -> None:

@@ -156,7 +156,9 @@ def set_subscription(subscription_id: int, signed: str | None = None) -> Respons
         )
     else:
         text = _("%(name)s: unsubscribed", name=name)
-    return answered(applied, text, subject=name)
+    # After Try again, focus goes back to the switch (the button is gone from the answer).
+    focus = subscription_id if "retry_state" in request.form or not from_htmx() else None
+    return answered(applied, text, subject=name, focus=focus)
 
 
 @route("/unsubscribe/<scope>", methods=["POST"])
@@ -187,7 +189,7 @@ def undo(signed: str | None = None) -> Any:
     unsubscribed = dict.fromkeys(restore, SubscriptionState.UNSUBSCRIBED)
     applied = apply(list(restore.items()), shown=unsubscribed, how="undo")
     text = _("Undone: your subscriptions are back as they were")
-    return answered(applied, text, subject=_("Undo"))
+    return answered(applied, text, subject=_("Undo"), focus=next(iter(restore)))
 
 
 def shown_states(id_field: str, state_prefix: str) -> dict[int, SubscriptionState]:
@@ -208,9 +210,11 @@ def answered(
     *,
     subject: str,
     undo: tuple[tuple[int, SubscriptionState], ...] = (),
+    focus: int | None = None,
 ) -> Response:
     """The refreshed list for htmx, saying `text`; for a plain form, the message and back
-    to the page. A change whose outcome was not learnt says so instead."""
+    to the page. A change whose outcome was not learnt says so instead. `focus`: the type
+    whose switch the customer goes back to (for a plain form, the page scrolls to it)."""
     if applied.confirmed:
         message = Message("success", text, undo=undo)
     else:
@@ -226,7 +230,8 @@ def answered(
         flash(message.text, message.kind)
         if message.undo:
             flash(json.dumps([[i, int(state)] for i, state in message.undo]), "undo")
-        return redirect(page_urls().page(), code=303)
+        anchor = f"#preference-{focus}" if focus is not None else ""
+        return redirect(page_urls().page() + anchor, code=303)
     # "Recent changes" gains this answer's lines (out of band, newest first) rather than
     # being read back from the record and rendered whole on every change.
     now = datetime.now(UTC)
@@ -235,6 +240,7 @@ def answered(
         render_template(
             "_preferences.html",
             new_changes=new_changes,
+            focus=focus,
             **list_context(applied.states, message, None),
         )
     )

@@ -4,6 +4,8 @@ and the plain-form path."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support import JANE, PUBLISHABLE_KEY, SECRET_KEY, switch_is_on
@@ -291,10 +293,29 @@ def test_without_javascript_an_unconfirmed_change_shows_the_saved_page(make_web)
 # -- the plain-form path ------------------------------------------------------------------
 
 
+def test_only_an_answer_to_a_button_it_removes_moves_keyboard_focus(web) -> None:
+    """A switch keeps its own focus through the re-render (htmx keeps it by id); after Try
+    again the button is gone, so the answer marks the switch for htmx to focus. Nothing
+    else is marked: focus must not jump to a switch the customer has since left."""
+    web.sign_in()
+    plain = change(web, 15, on=True).get_data(as_text=True)
+    assert "autofocus" not in plain
+    csrf = web.csrf()
+    retried = web.client.post(
+        "/preferences/subscriptions/21",
+        data={"csrf_token": csrf, "previous_state": "0", "retry_state": "1"},
+        headers=htmx_headers(web.token(), csrf),
+    ).get_data(as_text=True)
+    assert re.search(r'id="switch-21"[^>]*autofocus', retried)
+    assert retried.count("autofocus") == 1
+
+
 def test_without_javascript_a_change_redirects_back_with_the_message(web) -> None:
     web.sign_in()
     response = change(web, 21, on=True, htmx=False)
-    assert response.status_code == 303 and response.headers["Location"] == "/preferences"
+    # Back to the switch: the page scrolls there, and the next Tab continues from it.
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/preferences#preference-21"
     page = web.client.get("/preferences").get_data(as_text=True)
     assert "In-app tips: subscribed" in page
     assert web.sandbox.states()[21] == 1

@@ -172,6 +172,11 @@
       return;
     }
     replayed.delete(elt);
+    if (xhr.status > 399 && !xhr.getResponseHeader("HX-Retarget")) {
+      // A proxy's error page, not the app's: never swapped in; the outcome is unknown.
+      event.detail.shouldSwap = false;
+      return putBack(elt, "connection-lost");
+    }
     // Switches still waiting their turn keep the customer's choice: this answer's list was
     // rendered before they were sent. They are put back after the swap.
     waiting = [...document.querySelectorAll("#preferences form[aria-busy]")].filter(
@@ -187,10 +192,6 @@
       }
     }
     waiting = [];
-    // The pressed button may be gone ("all off"): focus waits on Undo.
-    if (document.activeElement === document.body) {
-      document.getElementById("undo-button")?.focus();
-    }
   });
 
   on("afterRequest", (event) => {
