@@ -11,7 +11,7 @@ from Spotzee's answer: the whole list for htmx, a redirect back to the page
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -174,8 +174,9 @@ def unsubscribe(scope: str, signed: str | None = None) -> Any:
     if request.form.get("confirmed") != "1":
         # Without JavaScript there is no dialog: the server asks before anything changes.
         return render_template("confirm_unsubscribe.html", scope=covered, shown=shown)
-    applied = apply([(i, SubscriptionState.UNSUBSCRIBED) for i in shown], shown=shown)
-    undo = tuple((i, state) for i, state in shown.items() if state.receives)
+    before = saved_now(shown)
+    applied = apply([(i, SubscriptionState.UNSUBSCRIBED) for i in shown], shown=before)
+    undo = tuple((i, state) for i, state in before.items() if state.receives)
     text = _("%(subject)s: unsubscribed", subject=covered.subject)
     return answered(applied, text, subject=covered.subject, undo=undo)
 
@@ -186,10 +187,20 @@ def undo(signed: str | None = None) -> Any:
     restore = shown_states("subscription_id", "restore_")
     if not restore or len(restore) > MAX_CHANGES:
         abort(400)
-    unsubscribed = dict.fromkeys(restore, SubscriptionState.UNSUBSCRIBED)
-    applied = apply(list(restore.items()), shown=unsubscribed, how="undo")
+    applied = apply(list(restore.items()), shown=saved_now(restore), how="undo")
     text = _("Undone: your subscriptions are back as they were")
     return answered(applied, text, subject=_("Undo"), focus=next(iter(restore)))
+
+
+def saved_now(ids: Iterable[int]) -> dict[int, SubscriptionState]:
+    """What Spotzee has now for the types `ids`, read with the secret key: the state before
+    a change of several types at once, for the consent record and Undo. What the form says
+    was shown may be out of date (another tab changed a type since, or a switch changed
+    while the form waited its turn), and would leave out a type this change turns off.
+    One switch's change trusts its form instead: a read before every click would double
+    its wait (docs/DECISIONS.md)."""
+    saved = {s.subscription_id: s.state for s in capabilities().saved_states()}
+    return {i: saved[i] for i in ids if i in saved}
 
 
 def shown_states(id_field: str, state_prefix: str) -> dict[int, SubscriptionState]:

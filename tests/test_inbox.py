@@ -22,6 +22,10 @@ PATCHES = "/api/client/subscriptions/me"
 SERVER_PATCHES = f"/api/client/users/{JANE}/subscriptions"
 
 
+def consent(web):
+    return web.app.extensions["consent"]
+
+
 def fresh_client(web):
     """A browser that has never seen the site: no cookies."""
     return web.app.test_client()
@@ -463,6 +467,27 @@ def test_undo_puts_back_exactly_what_unsubscribe_all_turned_off(web) -> None:
     assert undone.status_code == 200
     assert web.sandbox.states() == before
     assert len([e for e in web.sandbox.log() if e["path"] == PATCHES]) == 2  # one call each
+
+
+def test_unsubscribe_all_records_and_undoes_what_spotzee_had_not_what_the_form_said(web) -> None:
+    """The form was out of date (text messages turned on in another tab since): the type it
+    showed off is turned off all the same, so the record says so, and Undo brings it back."""
+    web.sign_in()
+    web.sandbox.toggle(web.sandbox.mint(), [{"subscription_id": 12, "state": 1}])
+    done = htmx_post(
+        web,
+        "/preferences/unsubscribe/all",
+        {"subscription_id": ["7", "12"], "state_7": "1", "state_12": "0", "confirmed": "1"},
+    )
+    html = done.get_data(as_text=True)
+    assert 'name="restore_12" value="1"' in html and 'name="restore_7" value="1"' in html
+    recorded = {(c.subscription_id, int(c.old), int(c.new)) for c in consent(web).recent(JANE)}
+    assert recorded == {(7, 1, 0), (12, 1, 0)}
+    htmx_post(web, "/preferences/undo", {"subscription_id": ["12"], "restore_12": "1"})
+    assert web.sandbox.states()[12] == 1
+    assert (12, 0, 1) in {
+        (c.subscription_id, int(c.old), int(c.new)) for c in consent(web).recent(JANE)
+    }
 
 
 def test_a_channel_already_all_off_offers_no_unsubscribe(web) -> None:
