@@ -246,15 +246,16 @@ def htmx_answer(failure: Failure) -> Response:
     else:
         message = Message("error", str(failure.text), failure.action)
     if change is None:
-        # Only the live region: never the list (or the page) an htmx request aimed at.
-        response = make_response(render_template("_status.html", message=message, oob=False))
+        # Only the live region's content: never the list (or the page) htmx aimed at.
+        response = make_response(render_template("_status.html", message=message, inner=True))
         response.headers["HX-Retarget"] = "#status"
+        response.headers["HX-Reswap"] = "innerHTML"
     else:
         switch = render_template("_switch.html", preference=change.saved, retry=change.wanted)
         status = render_template("_status.html", message=message, oob=True)
         response = make_response(switch + status)
         response.headers["HX-Retarget"] = f"#preference-{change.saved.subscription_id}"
-    response.headers["HX-Reswap"] = "outerHTML"
+        response.headers["HX-Reswap"] = "outerHTML"
     return response
 
 

@@ -252,6 +252,7 @@ def answered(
             "_preferences.html",
             new_changes=new_changes,
             focus=focus,
+            oob=True,
             **list_context(applied.states, message, None),
         )
     )

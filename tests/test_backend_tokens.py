@@ -228,7 +228,7 @@ def test_htmx_requests_from_a_signed_out_browser_get_401(web) -> None:
     response = web.client.get("/preferences", headers={"HX-Request": "true"})
     assert response.status_code == 401
     fragment = response.get_data(as_text=True)
-    assert fragment.startswith('<div id="status"')
+    assert fragment.startswith('<div class="notice notice-error">')  # the live region's content
     assert "You&#39;ve been signed out." in fragment and ">Sign in again</a>" in fragment
 
 

@@ -127,7 +127,7 @@ def test_spotzee_refusing_a_change_puts_the_switch_back_and_says_so(web) -> None
     assert html.startswith('<form class="preference" id="preference-15"')
     assert not switch_is_on(html, 15)  # back to off
     assert "Test type: not saved. We couldn&#39;t reach our messaging service" in html
-    assert 'hx-swap-oob="true"' in html and ">Try again</button>" in html
+    assert 'hx-swap-oob="innerHTML"' in html and ">Try again</button>" in html
     assert len(patches(web.sandbox)) == 1  # Spotzee answered: no retry, nothing in doubt
     assert web.sandbox.states()[15] == 0
 
@@ -201,7 +201,8 @@ def test_an_htmx_unsubscribe_that_fails_answers_only_the_live_region(web) -> Non
     assert response.status_code == 401
     assert response.headers["HX-Retarget"] == "#status"
     html = response.get_data(as_text=True)
-    assert html.startswith('<div id="status"') and "All email: not saved." in html
+    assert response.headers["HX-Reswap"] == "innerHTML"  # into the live region, kept
+    assert html.startswith('<div class="notice notice-error">') and "All email: not saved." in html
 
 
 # -- ambiguous outcomes: never "not saved" for a change Spotzee made --------------------
@@ -440,7 +441,7 @@ def test_an_htmx_change_too_large_to_read_is_a_fragment_not_a_500(web) -> None:
     )
     assert response.status_code == 413
     assert response.headers["HX-Retarget"] == "#status"
-    assert response.get_data(as_text=True).startswith('<div id="status"')
+    assert response.get_data(as_text=True).startswith('<div class="notice notice-error">')
 
 
 def test_an_htmx_request_to_no_route_never_replaces_the_list(web) -> None:

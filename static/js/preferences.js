@@ -84,9 +84,7 @@
     message.querySelectorAll("[data-subject]").forEach((slot) => {
       slot.textContent = form?.dataset.subject ?? "";
     });
-    const status = document.getElementById("status");
-    status.className = "notice notice-error";
-    status.replaceChildren(message);
+    document.getElementById("status").replaceChildren(message);
   }
 
   // Cancelled first: clicks (and Space) on a busy switch, and any plain submit of a
