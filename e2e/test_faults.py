@@ -37,6 +37,7 @@ def test_two_seconds_of_latency_still_lands_and_the_switch_is_busy_meanwhile(
     sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=2000)
     switch(page, off).click()
     expect(switch(page, off)).to_have_attribute("aria-busy", "true")
+    expect(switch(page, off)).to_have_css("animation-name", "busy")  # it shows it is working
     expect(status(page)).to_have_text(f"{off.name}: subscribed", timeout=10_000)
     expect(switch(page, off)).to_be_checked()
     assert sandbox.states()[off.id] == 1
