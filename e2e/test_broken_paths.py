@@ -128,8 +128,8 @@ def test_without_htmx_the_page_is_the_plain_form_page(
     expect(page.get_by_text("Each change is saved as you make it.")).to_be_hidden()
     switch(page, off).check()
     save.click()
-    # Back at the page, scrolled to the switch (the next Tab continues from there).
-    page.wait_for_url(f"{base_url}/preferences#preference-{off.id}")
+    # Back at the page, at the message just above the list.
+    page.wait_for_url(f"{base_url}/preferences#status")
     expect(status(page)).to_have_text(f"{off.name}: subscribed")
     assert as_found.saved()[off.id] == 1
 

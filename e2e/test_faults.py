@@ -43,6 +43,26 @@ def test_two_seconds_of_latency_still_lands_and_the_switch_is_busy_meanwhile(
     assert sandbox.states()[off.id] == 1
 
 
+def test_keyboard_focus_stays_where_the_customer_is_while_answers_arrive(
+    signed_in: Page, sandbox
+) -> None:
+    """Space on one switch, on to the next and Space again while the first is on its way:
+    each answer re-renders the list, and focus stays on the second switch throughout (a
+    stray focus would make the next Space change another subscription)."""
+    page = signed_in
+    first, second = subscriptions(page)[:2]
+    sandbox.fault(method="PATCH", path="subscriptions/me", latency_ms=1500, count=2)
+    switch(page, first).focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    expect(switch(page, second)).to_be_focused()
+    page.keyboard.press("Space")
+    page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')")
+    expect(switch(page, second)).to_be_focused()
+    assert sandbox.states()[first.id] == int(not first.on)
+    assert sandbox.states()[second.id] == int(not second.on)
+
+
 def test_a_busy_switch_ignores_more_clicks_and_sends_one_change(signed_in: Page, sandbox) -> None:
     page = signed_in
     off = one_off(page)

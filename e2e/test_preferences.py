@@ -214,7 +214,8 @@ def test_without_javascript_every_switch_still_works(
     form = page.locator(f"#preference-{off.id}")
     form.get_by_role("switch").check()
     form.get_by_role("button", name="Save").click()
-    page.wait_for_url(f"{base_url}/preferences#preference-{off.id}")
+    page.wait_for_url(f"{base_url}/preferences#status")
+    expect(status(page)).to_be_in_viewport()
     expect(status(page)).to_have_text(f"{off.name}: subscribed")
     expect(switch(page, off)).to_be_checked()
     assert as_found.saved()[off.id] == 1

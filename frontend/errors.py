@@ -29,14 +29,14 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from spotzee import ContactNotFound, NotAllowed, OutcomeUnknown, SpotzeeError
+from spotzee import ContactNotFound, NotAllowed, OutcomeUnknown, SpotzeeError, SubscriptionState
 
 from . import LinkExpired, LinkNotValid
 from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 from .model import Message, Scope
 from .relay import SwitchChange, from_htmx
-from .views import page_urls
+from .views import MAX_CHANGES, flash_undo, is_id, page_urls
 
 log = logging.getLogger("frontend.errors")
 
@@ -214,7 +214,8 @@ def answer(failure: Failure, *, from_spotzee: bool = False) -> Response:
         # A plain form whose change Spotzee did not make: back to the page, which shows
         # the saved states, with the message (post/redirect/get).
         flash(about_the_change(failure, subject(SwitchChange.from_request())), "error")
-        return redirect(page_urls().page(), code=303)
+        flash_undo(undo_offer() if failure.action is None else ())
+        return redirect(page_urls().page() + "#status", code=303)
     else:
         response = make_response(page(failure))
     response.status_code = failure.status
@@ -226,8 +227,30 @@ def subject(change: SwitchChange | None) -> str:
     """What the change was about, in the words the customer saw."""
     if change is not None:
         return change.saved.name
+    if request.endpoint in UNDO_ENDPOINTS:
+        return _("Undo")
     scope = Scope.of((request.view_args or {}).get("scope", ""))
     return scope.subject if scope is not None else _("Your change")
+
+
+UNDO_ENDPOINTS = ("frontend.undo", "frontend.link_undo")
+
+
+def undo_offer() -> tuple[tuple[int, SubscriptionState], ...]:
+    """What a failed Undo was putting back, offered again: its button was in the live
+    region the answer replaces. Read leniently: the error path must not fail."""
+    if request.endpoint not in UNDO_ENDPOINTS:
+        return ()
+    try:
+        form = request.form
+    except HTTPException:
+        return ()
+    offer = []
+    for value in form.getlist("subscription_id")[:MAX_CHANGES]:
+        state = form.get(f"restore_{value}", "")
+        if is_id(value) and state in ("1", "2"):
+            offer.append((int(value), SubscriptionState(int(state))))
+    return tuple(offer)
 
 
 def about_the_change(failure: Failure, subject: str) -> str:
@@ -242,7 +265,11 @@ def htmx_answer(failure: Failure) -> Response:
     """The live region; for a switch, that switch back as last saved, with Try again."""
     change = SwitchChange.from_request()
     if is_change():
-        message = Message("error", about_the_change(failure, subject(change)), failure.action)
+        # A failed Undo is offered again, unless something else must come first.
+        again = undo_offer() if failure.action is None else ()
+        message = Message(
+            "error", about_the_change(failure, subject(change)), failure.action, again
+        )
     else:
         message = Message("error", str(failure.text), failure.action)
     if change is None:

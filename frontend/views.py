@@ -157,7 +157,7 @@ def set_subscription(subscription_id: int, signed: str | None = None) -> Respons
     else:
         text = _("%(name)s: unsubscribed", name=name)
     # After Try again, focus goes back to the switch (the button is gone from the answer).
-    focus = subscription_id if "retry_state" in request.form or not from_htmx() else None
+    focus = subscription_id if "retry_state" in request.form else None
     return answered(applied, text, subject=name, focus=focus)
 
 
@@ -224,8 +224,8 @@ def answered(
     focus: int | None = None,
 ) -> Response:
     """The refreshed list for htmx, saying `text`; for a plain form, the message and back
-    to the page. A change whose outcome was not learnt says so instead. `focus`: the type
-    whose switch the customer goes back to (for a plain form, the page scrolls to it)."""
+    to the page at the message. A change whose outcome was not learnt says so instead.
+    `focus`: the type whose switch takes keyboard focus if the button pressed is gone."""
     if applied.confirmed:
         message = Message("success", text, undo=undo)
     else:
@@ -239,10 +239,10 @@ def answered(
         )
     if not from_htmx():
         flash(message.text, message.kind)
-        if message.undo:
-            flash(json.dumps([[i, int(state)] for i, state in message.undo]), "undo")
-        anchor = f"#preference-{focus}" if focus is not None else ""
-        return redirect(page_urls().page() + anchor, code=303)
+        flash_undo(message.undo)
+        # At the message, which is just above the list: seen, and the next Tab goes on
+        # into the list rather than through the page's header again.
+        return redirect(page_urls().page() + "#status", code=303)
     # "Recent changes" gains this answer's lines (out of band, newest first) rather than
     # being read back from the record and rendered whole on every change.
     now = datetime.now(UTC)
@@ -261,6 +261,12 @@ def answered(
     response.headers["HX-Retarget"] = "#preferences"
     response.headers["HX-Reswap"] = "outerHTML"
     return response
+
+
+def flash_undo(undo: tuple[tuple[int, SubscriptionState], ...]) -> None:
+    """Offer Undo on the page a plain form's answer redirects to (flashed_message)."""
+    if undo:
+        flash(json.dumps([[i, int(state)] for i, state in undo]), "undo")
 
 
 def flashed_message() -> Message | None:

@@ -294,29 +294,30 @@ def test_without_javascript_an_unconfirmed_change_shows_the_saved_page(make_web)
 # -- the plain-form path ------------------------------------------------------------------
 
 
-def test_only_an_answer_to_a_button_it_removes_moves_keyboard_focus(web) -> None:
+def test_only_an_answer_to_a_button_it_removes_marks_where_focus_goes(web) -> None:
     """A switch keeps its own focus through the re-render (htmx keeps it by id); after Try
-    again the button is gone, so the answer marks the switch for htmx to focus. Nothing
-    else is marked: focus must not jump to a switch the customer has since left."""
+    again the button is gone, so the answer marks the switch, where the page's script puts
+    focus if it was lost with the button (never `autofocus`, which htmx would honour even
+    after the customer moved on to another switch)."""
     web.sign_in()
     plain = change(web, 15, on=True).get_data(as_text=True)
-    assert "autofocus" not in plain
+    assert "data-focus" not in plain and "autofocus" not in plain
     csrf = web.csrf()
     retried = web.client.post(
         "/preferences/subscriptions/21",
         data={"csrf_token": csrf, "previous_state": "0", "retry_state": "1"},
         headers=htmx_headers(web.token(), csrf),
     ).get_data(as_text=True)
-    assert re.search(r'id="switch-21"[^>]*autofocus', retried)
-    assert retried.count("autofocus") == 1
+    assert re.search(r'id="switch-21"[^>]*data-focus', retried)
+    assert retried.count("data-focus") == 1 and "autofocus" not in retried
 
 
 def test_without_javascript_a_change_redirects_back_with_the_message(web) -> None:
     web.sign_in()
     response = change(web, 21, on=True, htmx=False)
-    # Back to the switch: the page scrolls there, and the next Tab continues from it.
+    # At the message, just above the list: in view, and the next Tab goes into the list.
     assert response.status_code == 303
-    assert response.headers["Location"] == "/preferences#preference-21"
+    assert response.headers["Location"] == "/preferences#status"
     page = web.client.get("/preferences").get_data(as_text=True)
     assert "In-app tips: subscribed" in page
     assert web.sandbox.states()[21] == 1

@@ -224,6 +224,7 @@ def test_a_links_page_whose_link_stopped_working_says_so_when_it_renews(linked) 
     html = browser.get(link).get_data(as_text=True)
     assert "not saved. This link no longer works." in html
     assert "You&#39;ve been signed out" not in html
+    assert "Sign in again" not in html  # nobody signed in here: the way on is "Sign in"
     expired = "/p/" + URLSafeTimedSerializer([LINK_KEY], salt=PREFERENCES, signer=LongAgo).dumps(
         {"c": JANE}
     )
@@ -488,6 +489,24 @@ def test_unsubscribe_all_records_and_undoes_what_spotzee_had_not_what_the_form_s
     assert (12, 0, 1) in {
         (c.subscription_id, int(c.old), int(c.new)) for c in consent(web).recent(JANE)
     }
+
+
+def test_an_undo_that_failed_is_offered_again(web) -> None:
+    """Its button was in the live region the error answer fills: without it the customer
+    would have to turn each switch back on by hand."""
+    web.sign_in()
+    web.sandbox.fault(method="PATCH", path="subscriptions/me", status=429)
+    failed = htmx_post(
+        web,
+        "/preferences/undo",
+        {"subscription_id": ["7", "8"], "restore_7": "1", "restore_8": "2"},
+    )
+    html = failed.get_data(as_text=True)
+    assert failed.status_code == 503 and html.startswith(
+        '<div class="notice notice-error">Undo: not saved.'
+    )
+    assert 'name="restore_7" value="1"' in html and 'name="restore_8" value="2"' in html
+    assert 'id="undo-button" data-focus' in html
 
 
 def test_a_channel_already_all_off_offers_no_unsubscribe(web) -> None:

@@ -1,7 +1,6 @@
-// The preference page's script (docs/DECISIONS.md says why). It holds the contact session
-// token in memory only, sends it with each change, renews it a minute before expiry (one
-// mint for all waiting) or once after Spotzee refuses it, and sends changes one at a time.
-// Its words come from templates in the page.
+// The preference page's script: docs/DECISIONS.md says what it does and why. It keeps the
+// contact session token in memory only, renews it before expiry (one mint for all) or once
+// after a refusal, sends changes one at a time, and has no words of its own.
 (() => {
   "use strict";
 
@@ -22,15 +21,16 @@
   let minting = null;
   let queue = Promise.resolve();
   let waiting = [];
+  let focused = null;
   holder.remove();
-  // Hidden token fields are for plain forms; this script sends a header instead.
+  // Token fields are for plain forms; this script sends a header.
   document.querySelectorAll('input[name="contact_token"]').forEach((field) => field.remove());
 
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const replayed = new WeakSet(); // changes already replayed once with a new token
   const sentWith = new WeakMap(); // the token each change was sent with
   const answered = new Map(); // change → ends its turn in the queue
-  // Why a mint failed, as the name of the page's message template (403: a stale CSRF token).
+  // A failed mint's status → the page's message template (403: a stale CSRF token).
   const MINT_FAILURES = { 401: "signed-out", 403: "session-changed" };
 
   const on = (name, handler) => document.body.addEventListener(`htmx:${name}`, handler);
@@ -62,16 +62,12 @@
   function setBusy(elt, busy) {
     const form = formOf(elt) ?? elt;
     for (const node of [form, form.querySelector('[role="switch"]')]) {
-      if (busy) {
-        node?.setAttribute("aria-busy", "true");
-      } else {
-        node?.removeAttribute("aria-busy");
-      }
+      node?.setAttribute("aria-busy", busy);
     }
   }
 
-  // Not sent, or no answer came: the switch goes back to its saved state, and the live
-  // region says why, in the words of the page's message template `kind`.
+  // Not sent, or no answer: the switch goes back to its saved state and the live region
+  // says why (the page's message template `kind`).
   function putBack(elt, kind) {
     const form = formOf(elt);
     const control = form?.querySelector('[role="switch"]');
@@ -87,10 +83,10 @@
     document.getElementById("status").replaceChildren(message);
   }
 
-  // Cancelled first: clicks (and Space) on a busy switch, and any plain submit of a
-  // switch's form (Enter on a switch, say), whose answer would be a whole new page.
+  // Cancelled first: clicks (and Space) on a busy switch, and a plain submit of a switch's
+  // form (Enter on a switch), whose answer would be a whole new page.
   for (const [type, selector] of [
-    ["click", "[aria-busy]"],
+    ["click", "[aria-busy=true]"],
     ["submit", "#preferences form.preference"],
   ]) {
     document.addEventListener(
@@ -170,14 +166,15 @@
       return;
     }
     replayed.delete(elt);
+    focused = document.activeElement;
     if (xhr.status > 399 && !xhr.getResponseHeader("HX-Retarget")) {
-      // A proxy's error page, not the app's: never swapped in; the outcome is unknown.
+      // A proxy's error page (not the app's): never swapped in, the outcome unknown.
       event.detail.shouldSwap = false;
       return putBack(elt, "connection-lost");
     }
     // Switches still waiting their turn keep the customer's choice: this answer's list was
     // rendered before they were sent. They are put back after the swap.
-    waiting = [...document.querySelectorAll("#preferences form[aria-busy]")].filter(
+    waiting = [...document.querySelectorAll("#preferences form[aria-busy=true]")].filter(
       (form) => form !== formOf(elt)
     );
   });
@@ -190,6 +187,10 @@
       }
     }
     waiting = [];
+    // Focus was swapped out: back to the same control, else where the answer says.
+    if (document.activeElement === document.body) {
+      (document.getElementById(focused?.id) ?? document.querySelector("[data-focus]"))?.focus();
+    }
   });
 
   on("afterRequest", (event) => {
@@ -202,6 +203,6 @@
     answered.delete(elt);
   });
 
-  // The app did not answer: nobody can say whether the change was made.
+  // No answer from the app: nobody can say whether the change was made.
   on("sendError", (event) => putBack(asker(event), "connection-lost"));
 })();
