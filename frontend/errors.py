@@ -36,7 +36,7 @@ from .i18n import gettext as _
 from .i18n import lazy_gettext as _l
 from .model import Message, Scope
 from .relay import SwitchChange, from_htmx
-from .views import MAX_CHANGES, flash_undo, is_id, page_urls
+from .views import MAX_CHANGES, flash_undo, page_urls, shown_states
 
 log = logging.getLogger("frontend.errors")
 
@@ -223,6 +223,9 @@ def answer(failure: Failure, *, from_spotzee: bool = False) -> Response:
     return response
 
 
+UNDO_ENDPOINTS = ("frontend.undo", "frontend.link_undo")
+
+
 def subject(change: SwitchChange | None) -> str:
     """What the change was about, in the words the customer saw."""
     if change is not None:
@@ -233,24 +236,17 @@ def subject(change: SwitchChange | None) -> str:
     return scope.subject if scope is not None else _("Your change")
 
 
-UNDO_ENDPOINTS = ("frontend.undo", "frontend.link_undo")
-
-
 def undo_offer() -> tuple[tuple[int, SubscriptionState], ...]:
     """What a failed Undo was putting back, offered again: its button was in the live
-    region the answer replaces. Read leniently: the error path must not fail."""
+    region the answer replaces. Nothing if the form cannot be read: the error path must
+    not fail."""
     if request.endpoint not in UNDO_ENDPOINTS:
         return ()
     try:
-        form = request.form
+        restore = shown_states("subscription_id", "restore_")
     except HTTPException:
         return ()
-    offer = []
-    for value in form.getlist("subscription_id")[:MAX_CHANGES]:
-        state = form.get(f"restore_{value}", "")
-        if is_id(value) and state in ("1", "2"):
-            offer.append((int(value), SubscriptionState(int(state))))
-    return tuple(offer)
+    return tuple((i, state) for i, state in restore.items() if state.receives)[:MAX_CHANGES]
 
 
 def about_the_change(failure: Failure, subject: str) -> str:
